@@ -1,0 +1,14 @@
+"""cesched: continuing-education scheduling around work rosters, solved with OR-Tools CP-SAT."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("cesched")
+except PackageNotFoundError:  # running from a source tree
+    __version__ = "0.0.0+src"
+
+from .domain import Dataset, Policy
+from .io.dataset_files import dataset_from_frames, load_dataset
+from .problems import DatasetError, Problem
+
+__all__ = ["Dataset", "DatasetError", "Policy", "Problem", "__version__", "dataset_from_frames", "load_dataset"]

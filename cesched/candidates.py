@@ -1,0 +1,263 @@
+"""The (person, session) pairs that can possibly happen, with every per-pair figure the model needs.
+
+A pair survives when the person is eligible for the course, the session can run at all, its fee fits
+the unit's budget, its meetings fit the person's weekly cap and (under ``shift_overlap = "forbid"``)
+no meeting overlaps the person's travel-widened shifts. Staff are processed in blocks so memory stays
+bounded on city-sized districts; all time logic is vectorised (see ``timeline``).
+
+Integer scaling, used everywhere downstream: credit hours ×100 (``HOURS_SCALE``), money in fen
+(×100, ``MONEY_SCALE``), clock time in minutes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .domain.dataset import Dataset
+from .timeline import Roster, day, iso_week, to_minutes
+
+HOURS_SCALE = 100
+MONEY_SCALE = 100
+STAFF_BLOCK = 2000
+
+
+@dataclass(frozen=True)
+class Indexed:
+    """The dataset as integer-indexed arrays (ids → positions), shared by candidates and model."""
+
+    staff_ids: np.ndarray
+    staff_unit: np.ndarray  # unit index per staff
+    staff_field: np.ndarray  # field code per staff
+    need: np.ndarray  # (n_staff, 2) remaining credit hours ×100: [public, professional]
+    weekly_cap: np.ndarray  # minutes per ISO week, -1 = no cap
+    unit_ids: np.ndarray
+    unit_zone: np.ndarray  # zone code per unit
+    unit_budget: np.ndarray  # fen, -1 = no cap
+    unit_max_absent: np.ndarray  # -1 = no cap
+    session_ids: np.ndarray
+    session_course: np.ndarray  # course index
+    session_capacity: np.ndarray
+    session_min: np.ndarray
+    course_ids: np.ndarray
+    course_category: np.ndarray  # 0 public, 1 professional
+    course_hours: np.ndarray  # ×100
+    course_fee: np.ndarray  # fen
+    meeting_session: np.ndarray  # session index per meeting, sorted by session
+    meeting_start: np.ndarray  # minutes
+    meeting_end: np.ndarray
+    meeting_zone: np.ndarray  # zone code of the meeting's venue
+    travel: np.ndarray  # (n_zones, n_zones) minutes
+    roster: Roster
+    fields: np.ndarray  # field names by code
+    zones: np.ndarray
+
+    @property
+    def n_staff(self) -> int:
+        return len(self.staff_ids)
+
+    @property
+    def session_category(self) -> np.ndarray:
+        return self.course_category[self.session_course]
+
+    @property
+    def session_hours(self) -> np.ndarray:
+        return self.course_hours[self.session_course]
+
+    @property
+    def session_fee(self) -> np.ndarray:
+        return self.course_fee[self.session_course]
+
+    @property
+    def session_minutes(self) -> np.ndarray:
+        return np.bincount(self.meeting_session, weights=self.meeting_end - self.meeting_start,
+                           minlength=len(self.session_ids)).astype(np.int64)
+
+
+def _scaled(values: np.ndarray, scale: int) -> np.ndarray:
+    return np.round(np.asarray(values, dtype=float) * scale).astype(np.int64)
+
+
+def index_dataset(ds: Dataset) -> Indexed:
+    zones_all = pd.Index(sorted(set(ds.units["zone"]) | set(ds.venues["zone"])))
+    unit_pos = pd.Index(ds.units["unit_id"])
+    staff = ds.staff
+    fields = pd.Index(sorted(staff["field"].unique()))
+    req = np.stack([staff["required_public"] - staff["done_public"],
+                    staff["required_professional"] - staff["done_professional"]], axis=1)
+    cap = staff["max_weekly_hours"].to_numpy(dtype=float)
+    sessions = ds.sessions
+    courses = ds.courses
+    course_pos = pd.Index(courses["course_id"])
+    session_pos = pd.Index(sessions["session_id"])
+    meetings = ds.meetings.assign(_s=session_pos.get_indexer(ds.meetings["session_id"]))
+    meetings = meetings.sort_values(["_s", "start"], kind="stable")
+    venue_zone = ds.venues.set_index("venue_id")["zone"]
+    travel = np.full((len(zones_all), len(zones_all)), ds.policy.rules.default_travel_minutes, dtype=np.int64)
+    np.fill_diagonal(travel, 0)
+    for row in ds.travel.itertuples():
+        a, b = zones_all.get_loc(row.zone_a), zones_all.get_loc(row.zone_b)
+        if a >= 0 and b >= 0:
+            travel[a, b] = travel[b, a] = row.minutes
+    staff_pos = pd.Index(staff["staff_id"])
+    shifts = ds.shifts
+    roster = Roster.build(staff_pos.get_indexer(shifts["staff_id"]).astype(np.int64),
+                          to_minutes(shifts["start"].to_numpy()), to_minutes(shifts["end"].to_numpy()))
+    return Indexed(
+        staff_ids=staff["staff_id"].to_numpy(dtype=object),
+        staff_unit=unit_pos.get_indexer(staff["unit_id"]).astype(np.int64),
+        staff_field=fields.get_indexer(staff["field"]).astype(np.int64),
+        need=np.maximum(_scaled(req, HOURS_SCALE), 0),
+        weekly_cap=np.where(np.isnan(cap), -1, np.round(np.nan_to_num(cap) * 60)).astype(np.int64),
+        unit_ids=ds.units["unit_id"].to_numpy(dtype=object),
+        unit_zone=zones_all.get_indexer(ds.units["zone"]).astype(np.int64),
+        unit_budget=np.where(ds.units["budget"].isna(), -1, _scaled(ds.units["budget"].fillna(0), MONEY_SCALE)),
+        unit_max_absent=np.where(ds.units["max_absent"].isna(), -1, ds.units["max_absent"].fillna(0)).astype(np.int64),
+        session_ids=sessions["session_id"].to_numpy(dtype=object),
+        session_course=course_pos.get_indexer(sessions["course_id"]).astype(np.int64),
+        session_capacity=sessions["capacity"].to_numpy(dtype=np.int64),
+        session_min=sessions["min_attendance"].to_numpy(dtype=np.int64),
+        course_ids=courses["course_id"].to_numpy(dtype=object),
+        course_category=(courses["category"] == "professional").to_numpy().astype(np.int64),
+        course_hours=_scaled(courses["hours"], HOURS_SCALE),
+        course_fee=_scaled(courses["fee"], MONEY_SCALE),
+        meeting_session=meetings["_s"].to_numpy(dtype=np.int64),
+        meeting_start=to_minutes(meetings["start"].to_numpy()),
+        meeting_end=to_minutes(meetings["end"].to_numpy()),
+        meeting_zone=zones_all.get_indexer(meetings["venue_id"].map(venue_zone)).astype(np.int64),
+        travel=travel, roster=roster, fields=fields.to_numpy(dtype=object),
+        zones=zones_all.to_numpy(dtype=object),
+    )
+
+
+def eligible_sessions_by_field(ix: Indexed, courses: pd.DataFrame) -> list[np.ndarray]:
+    """For each field code, the sessions whose course it may take (public: all; professional: listed)."""
+    open_to = courses["fields"].to_numpy(dtype=object)
+    cat = ix.course_category
+    out = []
+    for field in ix.fields:
+        ok_course = np.array([c == 0 or o == "" or field in o.split(";") for c, o in zip(cat, open_to)], dtype=bool)
+        out.append(np.flatnonzero(ok_course[ix.session_course]) if len(ix.session_course) else np.zeros(0, np.int64))
+    return out
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Surviving pairs (sorted by staff, then session) and their meeting-level detail.
+
+    ``pair_*`` arrays have one entry per pair; ``pm_*`` one per (pair, meeting); ``piece_*`` one
+    per part of a meeting that falls inside the person's widened shifts (allow mode only).
+    """
+
+    pair_staff: np.ndarray
+    pair_session: np.ndarray
+    pair_overlap: np.ndarray  # minutes pulled off shifts
+    pair_rest: np.ndarray  # rest breaches
+    pm_pair: np.ndarray
+    pm_meeting: np.ndarray
+    piece_pair: np.ndarray
+    piece_start: np.ndarray
+    piece_end: np.ndarray
+    dropped: dict[str, int]
+
+    @property
+    def n_pairs(self) -> int:
+        return len(self.pair_staff)
+
+
+def _block_pairs(ix: Indexed, by_field: list[np.ndarray], staff: np.ndarray, runnable: np.ndarray,
+                 min_session: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Eligible pairs of a block of staff, before any time logic."""
+    counts = np.array([len(by_field[f]) for f in ix.staff_field[staff]], dtype=np.int64)
+    p = np.repeat(staff, counts)
+    s = np.concatenate([by_field[f] for f in ix.staff_field[staff]]) if len(staff) else np.zeros(0, np.int64)
+    cat = ix.session_category[s]
+    needs = ix.need[p, cat] > 0
+    keep = runnable[s] & (needs | min_session[s])
+    budget = ix.unit_budget[ix.staff_unit[p]]
+    keep &= (budget < 0) | (ix.session_fee[s] <= budget)
+    return p[keep], s[keep]
+
+
+def build_candidates(ds: Dataset, ix: Indexed | None = None) -> Candidates:
+    ix = ix or index_dataset(ds)
+    forbid = ds.policy.rules.shift_overlap == "forbid"
+    rest_minutes = int(round(ds.policy.rules.rest_after_night_hours * 60))
+    by_field = eligible_sessions_by_field(ix, ds.courses)
+    runnable = (ix.session_capacity > 0) & (ix.session_min <= ix.session_capacity)
+    min_session = ix.session_min > 0
+    m_first = np.searchsorted(ix.meeting_session, np.arange(len(ix.session_ids)), side="left")
+    m_count = np.bincount(ix.meeting_session, minlength=len(ix.session_ids))
+    out: dict[str, list[np.ndarray]] = {k: [] for k in ("p", "s", "ov", "rest", "pm_m", "pm_n", "pc_s", "pc_e", "pc_n")}
+    dropped = {"shift": 0, "weekly_cap": 0, "min_attendance": 0}
+    offset = 0
+    for lo in range(0, ix.n_staff, STAFF_BLOCK):
+        staff = np.arange(lo, min(lo + STAFF_BLOCK, ix.n_staff), dtype=np.int64)
+        p, s = _block_pairs(ix, by_field, staff, runnable, min_session)
+        # expand to (pair, meeting)
+        n_m = m_count[s]
+        pm_pair = np.repeat(np.arange(len(p)), n_m)
+        pm_meet = np.repeat(m_first[s], n_m) + (np.arange(n_m.sum()) - np.repeat(np.cumsum(n_m) - n_m, n_m))
+        pm_staff = p[pm_pair]
+        widen = ix.travel[ix.unit_zone[ix.staff_unit[pm_staff]], ix.meeting_zone[pm_meet]]
+        a, b = ix.meeting_start[pm_meet], ix.meeting_end[pm_meet]
+        overlap = ix.roster.overlap_minutes(pm_staff, a, b, widen)
+        bad = np.zeros(len(p), dtype=bool)
+        if forbid:
+            bad |= np.bincount(pm_pair, weights=overlap > 0, minlength=len(p)) > 0
+            dropped["shift"] += int(bad.sum())
+        cap = ix.weekly_cap[pm_staff]
+        capped = cap >= 0
+        if capped.any():
+            wk = iso_week(a)
+            frame = pd.DataFrame({"pair": pm_pair[capped], "wk": wk[capped], "min": (b - a)[capped]})
+            per_week = frame.groupby(["pair", "wk"], sort=False)["min"].sum()
+            pair_of = per_week.index.get_level_values(0).to_numpy()
+            over = pair_of[per_week.to_numpy() > ix.weekly_cap[p[pair_of]]]
+            over_mask = np.zeros(len(p), dtype=bool)
+            over_mask[np.asarray(over, dtype=np.int64)] = True
+            dropped["weekly_cap"] += int((over_mask & ~bad).sum())
+            bad |= over_mask
+        rest = ix.roster.night_ends_between(pm_staff, a - rest_minutes, a) if rest_minutes > 0 else np.zeros(len(a), np.int64)
+        keep = ~bad
+        new_index = np.cumsum(keep) - 1 + offset
+        pm_keep = keep[pm_pair]
+        out["p"].append(p[keep])
+        out["s"].append(s[keep])
+        out["ov"].append(np.bincount(pm_pair, weights=overlap, minlength=len(p)).astype(np.int64)[keep])
+        out["rest"].append(np.bincount(pm_pair, weights=rest, minlength=len(p)).astype(np.int64)[keep])
+        out["pm_m"].append(pm_meet[pm_keep])
+        out["pm_n"].append(new_index[pm_pair[pm_keep]])
+        if not forbid:
+            coverage = ix.unit_max_absent[ix.staff_unit[pm_staff]] >= 0
+            sel = np.flatnonzero(pm_keep & coverage & (overlap > 0))
+            q, ps, pe = ix.roster.pieces(pm_staff[sel], a[sel], b[sel], widen[sel])
+            out["pc_s"].append(ps)
+            out["pc_e"].append(pe)
+            out["pc_n"].append(new_index[pm_pair[sel[q]]])
+        offset += int(keep.sum())
+    cat = {k: (np.concatenate(v) if v else np.zeros(0, np.int64)) for k, v in out.items()}
+    cand = Candidates(cat["p"], cat["s"], cat["ov"], cat["rest"], cat["pm_n"], cat["pm_m"],
+                      cat["pc_n"], cat["pc_s"], cat["pc_e"], dropped)
+    return _drop_unfillable(ix, cand)
+
+
+def _drop_unfillable(ix: Indexed, cand: Candidates) -> Candidates:
+    """Sessions with fewer candidates than their min_attendance can never run: drop their pairs."""
+    count = np.bincount(cand.pair_session, minlength=len(ix.session_ids))
+    dead = count < ix.session_min
+    bad = dead[cand.pair_session]
+    if not bad.any():
+        return cand
+    keep = ~bad
+    new_index = np.cumsum(keep) - 1
+    pm_keep = keep[cand.pm_pair]
+    pc_keep = keep[cand.piece_pair]
+    dropped = dict(cand.dropped, min_attendance=int(bad.sum()))
+    return Candidates(
+        cand.pair_staff[keep], cand.pair_session[keep], cand.pair_overlap[keep], cand.pair_rest[keep],
+        new_index[cand.pm_pair[pm_keep]], cand.pm_meeting[pm_keep], new_index[cand.piece_pair[pc_keep]],
+        cand.piece_start[pc_keep], cand.piece_end[pc_keep], dropped,
+    )
