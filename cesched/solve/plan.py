@@ -1,0 +1,51 @@
+"""The result of a solve: the plan's tables, its KPIs and an honest account of every stage."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+
+StageStatus = Literal["optimal", "feasible", "no_solution", "skipped"]
+
+
+class StageResult(BaseModel):
+    """One lexicographic stage. Values and bounds are in the stage's reported units (weighted sum
+    of its terms: credit hours, minutes, breaches, clock hours, staff, CNY)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    terms: tuple[str, ...]
+    status: StageStatus
+    value: float | None
+    bound: float | None
+    gap: float | None
+    seconds: float
+    solutions: int
+
+    @property
+    def optimal(self) -> bool:
+        return self.status == "optimal"
+
+
+class Plan(BaseModel):
+    """A plan: who attends which session, with reports and KPIs (see ``cesched.audit``)."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    assignments: pd.DataFrame
+    staff_report: pd.DataFrame
+    unit_report: pd.DataFrame
+    session_report: pd.DataFrame
+    kpis: Any  # cesched.audit.PlanKpis
+    stages: tuple[StageResult, ...]
+    status: Literal["optimal", "feasible", "interrupted", "no_solution"]
+    interrupted: bool = False
+    method: str = "cp-sat"
+    seconds: dict[str, float] = {}
+    model_stats: dict[str, int] = {}
+    solver_parameters: dict[str, Any] = {}
+    input_digest: str = ""
+    warnings: tuple[str, ...] = ()

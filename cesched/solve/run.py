@@ -1,0 +1,103 @@
+"""``solve(dataset) -> Plan``: candidates, model, stages, then the plan judged by the audit."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+import pandas as pd
+
+from ..candidates import Candidates, Indexed, build_candidates, index_dataset
+from ..domain.dataset import Dataset
+from ..model.builder import build_model
+from .options import SolveOptions
+from .plan import Plan
+from .stages import Progress, SolverSettings, Stopper, run_stages
+
+ASSIGNMENT_COLUMNS = ["staff_id", "session_id", "course_id", "category", "hours", "fee", "start", "end",
+                      "venue_id", "overlap_minutes"]
+
+
+def settings_for(dataset: Dataset, options: SolveOptions) -> SolverSettings:
+    solver = dataset.policy.solver
+    workers = options.workers if options.workers is not None else solver.workers
+    return SolverSettings(
+        time_limit=options.time_limit_seconds or solver.time_limit_seconds,
+        workers=workers or (os.cpu_count() or 1),
+        seed=options.seed if options.seed is not None else solver.seed,
+        deterministic=options.deterministic,
+    )
+
+
+def solve(dataset: Dataset, options: SolveOptions | None = None, *, progress: Progress | None = None,
+          stopper: Stopper | None = None) -> Plan:
+    """Plan the dataset: lexicographic stages as the policy's ``[objective]`` orders them."""
+    options = options or SolveOptions()
+    settings = settings_for(dataset, options)
+    seconds: dict[str, float] = {}
+    t = time.monotonic()
+    ix = index_dataset(dataset)
+    cand = build_candidates(dataset, ix)
+    seconds["candidates"] = time.monotonic() - t
+    t = time.monotonic()
+    pm = build_model(dataset, ix, cand)
+    seconds["build"] = time.monotonic() - t
+    t = time.monotonic()
+    outcome = run_stages(pm, dataset.policy.objective, settings, progress, stopper)
+    seconds["solve"] = time.monotonic() - t
+    chosen = np.zeros(cand.n_pairs, dtype=bool)
+    if outcome.solution is not None and cand.n_pairs:
+        chosen = np.array([outcome.solution[v.index] for v in pm.x], dtype=bool)
+    assignments = assignments_frame(dataset, ix, cand, chosen)
+    return finish_plan(dataset, assignments, outcome.results, settings, seconds, pm.stats,
+                       interrupted=bool(stopper and stopper.stopped))
+
+
+def assignments_frame(dataset: Dataset, ix: Indexed, cand: Candidates, chosen: np.ndarray) -> pd.DataFrame:
+    """One row per attendance, with the session's first start, last end and venues in order."""
+    idx = np.flatnonzero(chosen)
+    sessions = dataset.sessions.set_index("session_id")
+    courses = dataset.courses.set_index("course_id")
+    venues = (dataset.meetings.sort_values(["session_id", "start"])
+              .groupby("session_id")["venue_id"].agg(lambda v: ";".join(dict.fromkeys(v))))
+    session_ids = ix.session_ids[cand.pair_session[idx]]
+    course_ids = sessions.loc[session_ids, "course_id"].to_numpy()
+    frame = pd.DataFrame({
+        "staff_id": ix.staff_ids[cand.pair_staff[idx]],
+        "session_id": session_ids,
+        "course_id": course_ids,
+        "category": courses.loc[course_ids, "category"].to_numpy(),
+        "hours": courses.loc[course_ids, "hours"].to_numpy(),
+        "fee": courses.loc[course_ids, "fee"].to_numpy(),
+        "start": sessions.loc[session_ids, "start"].to_numpy(),
+        "end": sessions.loc[session_ids, "end"].to_numpy(),
+        "venue_id": venues.reindex(session_ids).to_numpy(),
+        "overlap_minutes": cand.pair_overlap[idx],
+    }, columns=ASSIGNMENT_COLUMNS)
+    return frame.sort_values(["staff_id", "start", "session_id"], kind="stable").reset_index(drop=True)
+
+
+def finish_plan(dataset: Dataset, assignments: pd.DataFrame, stages, settings: SolverSettings,
+                seconds: dict[str, float], stats: dict[str, int], *, interrupted: bool,
+                method: str = "cp-sat") -> Plan:
+    from ..audit import audit  # the independent judge computes every reported figure
+
+    t = time.monotonic()
+    judged = audit(dataset, assignments)
+    seconds["audit"] = time.monotonic() - t
+    if interrupted:
+        status = "interrupted"
+    elif not stages or any(s.status == "no_solution" for s in stages):
+        status = "no_solution" if not len(assignments) else "feasible"
+    elif all(s.status in ("optimal", "skipped") for s in stages) and not any(s.status == "skipped" for s in stages):
+        status = "optimal"
+    else:
+        status = "feasible"
+    return Plan(
+        assignments=assignments, staff_report=judged.staff_report, unit_report=judged.unit_report,
+        session_report=judged.session_report, kpis=judged.kpis, stages=tuple(stages), status=status,
+        interrupted=interrupted, method=method, seconds=seconds, model_stats=stats,
+        solver_parameters=settings.as_dict(), input_digest=dataset.digest,
+        warnings=tuple(str(w) for w in dataset.warnings),
+    )

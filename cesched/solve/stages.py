@@ -1,0 +1,173 @@
+"""Lexicographic stages: minimise each stage, then hold it at the value reached for the next.
+
+A stage that is not proven optimal is held at the value its best plan reached, never at a bound,
+so every later stage still has that plan as a feasible start and the report stays honest.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ortools.sat.python import cp_model
+
+from ..domain.policy import ObjectiveConfig
+from ..model.builder import TERM_SCALE, PlanModel
+from .plan import StageResult
+
+#: called on every improving solution: (stage name, value, bound, elapsed seconds)
+Progress = Callable[[str, float, float, float], None]
+
+
+class Stopper:
+    """Stops the running search from another thread (Ctrl-C in the CLI) and remembers it did."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._solver: cp_model.CpSolver | None = None
+        self.stopped = False
+
+    def attach(self, solver: cp_model.CpSolver | None) -> None:
+        with self._lock:
+            self._solver = solver
+            if solver is not None and self.stopped:
+                solver.stop_search()
+
+    def stop(self) -> None:
+        with self._lock:
+            self.stopped = True
+            if self._solver is not None:
+                self._solver.stop_search()
+
+
+@dataclass
+class SolverSettings:
+    time_limit: float
+    workers: int
+    seed: int
+    deterministic: bool
+
+    def as_dict(self) -> dict:
+        return {"time_limit_seconds": self.time_limit, "num_workers": self.workers,
+                "random_seed": self.seed, "deterministic": self.deterministic}
+
+
+@dataclass
+class StageOutcome:
+    results: list[StageResult] = field(default_factory=list)
+    solution: list[int] | None = None  # value of every model variable, from the last stage that had one
+
+
+class _Reporter(cp_model.CpSolverSolutionCallback):
+    def __init__(self, stage: str, scale: int, offset_start: float, progress: Progress | None):
+        super().__init__()
+        self.stage, self.scale, self.start, self.progress = stage, scale, offset_start, progress
+        self.count = 0
+
+    def on_solution_callback(self) -> None:
+        self.count += 1
+        if self.progress:
+            self.progress(self.stage, self.objective_value / self.scale,
+                          self.best_objective_bound / self.scale, time.monotonic() - self.start)
+
+
+def _stage_expr(pm: PlanModel, terms: tuple[str, ...], weights: dict[str, int]) -> tuple[cp_model.LinearExpr, int]:
+    """Weighted sum of the stage's terms in integer internal units, and the divisor to report it."""
+    scale = math.lcm(*(TERM_SCALE[t] for t in terms))
+    expr = sum(weights[t] * (scale // TERM_SCALE[t]) * pm.terms[t].expr() for t in terms)
+    return expr, scale
+
+
+def _evaluate(expr: cp_model.LinearExpr, solution: list[int]) -> int:
+    """Value of a linear expression under a full solution vector (no solver needed)."""
+    flat = cp_model.FlatIntExpr(expr) if hasattr(cp_model, "FlatIntExpr") else None
+    if flat is not None:
+        return int(sum(c * solution[v.index] for v, c in zip(flat.vars, flat.coeffs)) + flat.offset)
+    raise RuntimeError("this OR-Tools version lacks FlatIntExpr")  # pragma: no cover
+
+
+def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettings,
+               progress: Progress | None = None, stopper: Stopper | None = None,
+               hint: list[int] | None = None) -> StageOutcome:
+    outcome = StageOutcome()
+    deadline = time.monotonic() + settings.time_limit
+    stages = list(objective.stages)
+    solution = None
+    for number, terms in enumerate(stages):
+        name = "+".join(terms)
+        if all(objective.weights[t] == 0 for t in terms):
+            outcome.results.append(StageResult(name=name, terms=terms, status="skipped", value=None,
+                                               bound=None, gap=None, seconds=0.0, solutions=0))
+            continue
+        remaining = deadline - time.monotonic()
+        if remaining <= 0.05 or (stopper and stopper.stopped):
+            outcome.results.append(StageResult(name=name, terms=terms, status="skipped", value=None,
+                                               bound=None, gap=None, seconds=0.0, solutions=0))
+            continue
+        left = len(stages) - number
+        budget = remaining * (0.5 if number == 0 and left > 1 else 1.0 / left)
+        expr, scale = _stage_expr(pm, terms, objective.weights)
+        flat = cp_model.FlatIntExpr(expr)
+        if not flat.vars:  # nothing to decide (e.g. overlap when shifts forbid it): a constant
+            value = flat.offset / scale
+            outcome.results.append(StageResult(name=name, terms=terms, status="optimal", value=value,
+                                               bound=value, gap=0.0, seconds=0.0, solutions=0))
+            continue
+        pm.model.minimize(expr)
+        pm.model.clear_hints()
+        start_vector = solution if solution is not None else hint
+        if start_vector is not None:
+            for var_index, value in enumerate(start_vector):
+                pm.model.proto.solution_hint.vars.append(var_index)
+                pm.model.proto.solution_hint.values.append(value)
+        solver = cp_model.CpSolver()
+        p = solver.parameters
+        p.num_workers = settings.workers
+        p.random_seed = settings.seed
+        p.catch_sigint_signal = False
+        if settings.deterministic:
+            p.interleave_search = True
+            p.max_deterministic_time = budget
+            p.max_time_in_seconds = max(remaining, 0.1)
+        else:
+            p.max_time_in_seconds = budget
+        reporter = _Reporter(name, scale, time.monotonic(), progress)
+        if stopper:
+            stopper.attach(solver)
+        t0 = time.monotonic()
+        status = solver.solve(pm.model, reporter)
+        if stopper:
+            stopper.attach(None)
+        seconds = time.monotonic() - t0
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            solution = list(solver.response_proto.solution)
+            value_int = int(round(solver.objective_value))
+            bound = solver.best_objective_bound
+            result_status = "optimal" if status == cp_model.OPTIMAL else "feasible"
+        elif status == cp_model.UNKNOWN and solution is not None:
+            value_int = _evaluate(expr, solution)
+            bound = solver.best_objective_bound
+            result_status = "feasible"
+        elif status == cp_model.UNKNOWN:
+            outcome.results.append(StageResult(name=name, terms=terms, status="no_solution", value=None,
+                                               bound=solver.best_objective_bound / scale, gap=None,
+                                               seconds=seconds, solutions=0))
+            break
+        else:
+            raise RuntimeError(f"CP-SAT returned {solver.status_name(status)} for stage {name}: "
+                               "the model is built wrong (an empty plan is always feasible)")
+        if result_status == "optimal":
+            bound = value_int
+        gap = 0.0 if value_int == 0 else max(0.0, (value_int - bound) / abs(value_int))
+        outcome.results.append(StageResult(
+            name=name, terms=terms, status=result_status, value=value_int / scale, bound=bound / scale,
+            gap=gap, seconds=seconds, solutions=reporter.count,
+        ))
+        pm.model.add(expr <= value_int)
+        if stopper and stopper.stopped:
+            break
+    outcome.solution = solution
+    return outcome
