@@ -28,7 +28,8 @@ class Problem:
         where = self.file + (f":{self.line}" if self.line is not None else "")
         parts = [f"{where}: {self.severity}"]
         if self.column is not None:
-            parts.append(f"column {self.column!r}")
+            label = "key" if self.file.endswith(".toml") else "column"
+            parts.append(f"{label} {self.column!r}")
         if self.value is not None:
             parts.append(f"value {self.value!r}")
         text = ", ".join(parts) + f": {self.message}"

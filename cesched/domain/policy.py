@@ -39,7 +39,7 @@ class RulesPolicy(_Section):
 
 class SolverPolicy(_Section):
     time_limit_seconds: float = Field(60, gt=0)
-    workers: int = Field(0, ge=0, description="CP-SAT search workers; 0 = one per core")
+    workers: int = Field(8, ge=1, description="CP-SAT search workers (its portfolio wants about 8, even on 2 cores)")
     seed: int = Field(0, ge=0)
 
 

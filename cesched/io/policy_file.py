@@ -48,7 +48,7 @@ def policy_from_mapping(data: dict[str, Any], log: ProblemLog, text: str = "") -
             else:
                 message, expected = "invalid policy value", err["msg"]
             log.error(NAME, message, line=_line_of(text, loc), column=key,
-                      value=None if isinstance(value, dict) else repr(value), expected=expected)
+                      value=None if isinstance(value, dict) else str(value), expected=expected)
         return None
 
 

@@ -24,7 +24,7 @@ def settings_for(dataset: Dataset, options: SolveOptions) -> SolverSettings:
     workers = options.workers if options.workers is not None else solver.workers
     return SolverSettings(
         time_limit=options.time_limit_seconds or solver.time_limit_seconds,
-        workers=workers or (os.cpu_count() or 1),
+        workers=workers or (os.cpu_count() or 1),  # 0 from the CLI = one per core
         seed=options.seed if options.seed is not None else solver.seed,
         deterministic=options.deterministic,
     )

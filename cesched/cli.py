@@ -1,0 +1,156 @@
+"""The ``cesched`` command line: a thin layer over the library (every command is a library call).
+
+Exit codes: 0 success; 1 a plan that breaks a rule (audit) ; 2 bad input or usage, nothing written.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .io.dataset_files import load_dataset
+from .problems import DatasetError
+
+EXIT_INPUT = 2
+
+
+def _fail_on_dataset(exc: DatasetError) -> None:
+    errors = exc.errors
+    click.echo(f"error: {len(errors)} problem(s) in the dataset; nothing was written.", err=True)
+    for p in errors:
+        click.echo(f"  {p}", err=True)
+    for p in exc.warnings:
+        click.echo(f"  {p}", err=True)
+    sys.exit(EXIT_INPUT)
+
+
+def _load(path: str):
+    try:
+        return load_dataset(path)
+    except DatasetError as exc:
+        _fail_on_dataset(exc)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cesched")
+def main() -> None:
+    """Plan continuing-education training around work rosters (contract v1 dataset folders)."""
+
+
+@main.command()
+@click.argument("dataset", type=click.Path(file_okay=False))
+def check(dataset: str) -> None:
+    """Validate DATASET and print its summary and warnings (exit 2 on errors)."""
+    from .check import check_dataset
+
+    ds = _load(dataset)
+    report = check_dataset(ds)
+    c = report.counts
+    click.echo(f"dataset {dataset}: OK (contract v1, shift_overlap = {ds.policy.rules.shift_overlap})")
+    click.echo("  " + ", ".join(f"{v:,} {k}" for k, v in c.items()))
+    click.echo(f"  horizon: {report.horizon[0]} .. {report.horizon[1]}")
+    click.echo(f"  candidate (person, session) pairs: {report.candidate_pairs:,}")
+    click.echo("  seat-hours offered vs credit hours still required (professional seats open to several "
+               "fields count for each):")
+    for row in report.supply.itertuples():
+        ratio = row.seat_hours_offered / row.hours_required if row.hours_required else float("inf")
+        click.echo(f"    {row.category:<13}{row.field:<26}{row.seat_hours_offered:>12,.0f}"
+                   f"{row.hours_required:>12,.0f}   x{ratio:.2f}  ({row.staff} staff)")
+    click.echo(f"{len(report.warnings)} warning(s)")
+    for w in report.warnings:
+        click.echo(f"  {w}")
+
+
+@main.command()
+@click.argument("out", type=click.Path(file_okay=False))
+@click.option("--staff", "n_staff", type=click.IntRange(1), required=True, help="number of staff")
+@click.option("--seed", type=click.IntRange(0), default=0, show_default=True)
+def generate(out: str, n_staff: int, seed: int) -> None:
+    """Write a synthetic district of N staff to OUT (deterministic for a seed)."""
+    from .generate import write_district
+
+    t = time.monotonic()
+    try:
+        path = write_district(out, n_staff, seed)
+    except FileExistsError as exc:
+        raise click.ClickException(f"{exc}; choose a new or empty folder") from None
+    click.echo(f"wrote {path} ({n_staff:,} staff, seed {seed}) in {time.monotonic() - t:.1f}s")
+
+
+class _Live:
+    """One live progress line on a terminal, plain lines otherwise."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.tty = sys.stderr.isatty()
+        self.t0 = time.monotonic()
+
+    def __call__(self, stage: str, value: float, bound: float, _stage_elapsed: float) -> None:
+        if self.quiet:
+            return
+        gap = 0.0 if value == 0 else max(0.0, (value - bound) / abs(value)) * 100
+        text = (f"[{time.monotonic() - self.t0:7.1f}s] {stage:<26} best {value:>12,.6g}  "
+                f"bound {bound:>12,.6g}  gap {gap:5.1f}%")
+        click.echo(("\r" + text) if self.tty else text, err=True, nl=not self.tty)
+
+    def note(self, text: str) -> None:
+        if not self.quiet:
+            click.echo(("\n" if self.tty else "") + text, err=True)
+
+
+@main.command()
+@click.argument("dataset", type=click.Path(file_okay=False))
+@click.option("-o", "--output", "out", type=click.Path(file_okay=False), required=True, help="plan folder to write")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="seconds over all stages [policy]")
+@click.option("--workers", type=click.IntRange(0), help="CP-SAT workers, 0 = one per core [policy]")
+@click.option("--seed", type=click.IntRange(0), help="random seed [policy]")
+@click.option("--quiet", is_flag=True, help="no progress, only the final status line")
+def solve(dataset: str, out: str, time_limit: float | None, workers: int | None, seed: int | None,
+          quiet: bool) -> None:
+    """Plan DATASET and write the plan folder OUT. Ctrl-C stops and still writes the best plan."""
+    from .io.plan_files import PlanFolderError, check_output_folder
+    from .reports import format_summary, write_plan
+    from .solve import SolveOptions
+    from .solve import solve as solve_plan
+    from .solve.stages import Stopper
+
+    ds = _load(dataset)
+    try:
+        check_output_folder(Path(out), Path(dataset))
+    except PlanFolderError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+    options = SolveOptions(time_limit_seconds=time_limit, workers=workers, seed=seed)
+    live = _Live(quiet)
+    stopper = Stopper()
+    box: dict = {}
+
+    def work() -> None:
+        try:
+            box["plan"] = solve_plan(ds, options, progress=live, stopper=stopper)
+        except BaseException as exc:  # re-raised in the main thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=work, name="cesched-solve", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        try:
+            thread.join(0.2)
+        except KeyboardInterrupt:
+            live.note("interrupted: stopping the search, the best plan found so far will be written")
+            stopper.stop()
+    if "error" in box:
+        raise box["error"]
+    plan = box["plan"]
+    path = write_plan(plan, out, ds)
+    if quiet:
+        click.echo(f"{plan.status}: shortfall {plan.kpis.shortfall_hours:g} h; plan written to {path}")
+    else:
+        live.note("")
+        click.echo(format_summary(plan))
+        click.echo(f"plan written to {path}")
