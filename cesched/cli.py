@@ -109,9 +109,14 @@ class _Live:
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="seconds over all stages [policy]")
 @click.option("--workers", type=click.IntRange(0), help="CP-SAT workers, 0 = one per core [policy]")
 @click.option("--seed", type=click.IntRange(0), help="random seed [policy]")
+@click.option("--method", type=click.Choice(["cp-sat", "greedy"]), default="cp-sat", show_default=True,
+              help="cp-sat: staged optimiser; greedy: first-come-first-served desk (the baseline)")
+@click.option("--deterministic", is_flag=True,
+              help="same plan for the same seed and workers: the time limit counts CP-SAT's "
+                   "deterministic seconds (wall clock capped at 3x)")
 @click.option("--quiet", is_flag=True, help="no progress, only the final status line")
 def solve(dataset: str, out: str, time_limit: float | None, workers: int | None, seed: int | None,
-          quiet: bool) -> None:
+          method: str, deterministic: bool, quiet: bool) -> None:
     """Plan DATASET and write the plan folder OUT. Ctrl-C stops and still writes the best plan."""
     from .io.plan_files import PlanFolderError, check_output_folder
     from .reports import format_summary, write_plan
@@ -125,7 +130,8 @@ def solve(dataset: str, out: str, time_limit: float | None, workers: int | None,
     except PlanFolderError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_INPUT)
-    options = SolveOptions(time_limit_seconds=time_limit, workers=workers, seed=seed)
+    options = SolveOptions(time_limit_seconds=time_limit, workers=workers, seed=seed, method=method,
+                           deterministic=deterministic)
     live = _Live(quiet)
     stopper = Stopper()
     box: dict = {}

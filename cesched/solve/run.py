@@ -13,6 +13,7 @@ from ..domain.dataset import Dataset
 from ..model.builder import build_model
 from .options import SolveOptions
 from .plan import Plan
+from .greedy import desk_plan
 from .stages import Progress, SolverSettings, Stopper, run_stages
 
 ASSIGNMENT_COLUMNS = ["staff_id", "session_id", "course_id", "category", "hours", "fee", "start", "end",
@@ -44,7 +45,15 @@ def solve(dataset: Dataset, options: SolveOptions | None = None, *, progress: Pr
     pm = build_model(dataset, ix, cand)
     seconds["build"] = time.monotonic() - t
     t = time.monotonic()
-    outcome = run_stages(pm, dataset.policy.objective, settings, progress, stopper)
+    desk = desk_plan(ix, cand, settings.seed)
+    seconds["desk"] = time.monotonic() - t
+    if options.method == "greedy":
+        assignments = assignments_frame(dataset, ix, cand, desk)
+        return finish_plan(dataset, assignments, [], settings, seconds, pm.stats, interrupted=False,
+                           method="greedy")
+    t = time.monotonic()
+    hint = {v.index: int(on) for v, on in zip(pm.x, desk.tolist())}
+    outcome = run_stages(pm, dataset.policy.objective, settings, progress, stopper, hint=hint)
     seconds["solve"] = time.monotonic() - t
     chosen = np.zeros(cand.n_pairs, dtype=bool)
     if outcome.solution is not None and cand.n_pairs:
@@ -86,7 +95,9 @@ def finish_plan(dataset: Dataset, assignments: pd.DataFrame, stages, settings: S
     t = time.monotonic()
     judged = audit(dataset, assignments)
     seconds["audit"] = time.monotonic() - t
-    if interrupted:
+    if method == "greedy":
+        status = "feasible"
+    elif interrupted:
         status = "interrupted"
     elif not stages or any(s.status == "no_solution" for s in stages):
         status = "no_solution" if not len(assignments) else "feasible"

@@ -91,19 +91,19 @@ def _evaluate(expr: cp_model.LinearExpr, solution: list[int]) -> int:
 
 def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettings,
                progress: Progress | None = None, stopper: Stopper | None = None,
-               hint: list[int] | None = None) -> StageOutcome:
+               hint: dict[int, int] | None = None) -> StageOutcome:
     outcome = StageOutcome()
-    deadline = time.monotonic() + settings.time_limit
+    # the budget is wall-clock seconds, or CP-SAT's deterministic seconds when a run must be
+    # reproducible (then the wall clock is only a safety net at three times the limit)
+    wall_deadline = time.monotonic() + settings.time_limit * (3 if settings.deterministic else 1)
+    dtime_left = settings.time_limit
     stages = list(objective.stages)
     solution = None
     for number, terms in enumerate(stages):
         name = "+".join(terms)
-        if all(objective.weights[t] == 0 for t in terms):
-            outcome.results.append(StageResult(name=name, terms=terms, status="skipped", value=None,
-                                               bound=None, gap=None, seconds=0.0, solutions=0))
-            continue
-        remaining = deadline - time.monotonic()
-        if remaining <= 0.05 or (stopper and stopper.stopped):
+        remaining = dtime_left if settings.deterministic else wall_deadline - time.monotonic()
+        if (all(objective.weights[t] == 0 for t in terms) or remaining <= 0.05
+                or (stopper and stopper.stopped)):
             outcome.results.append(StageResult(name=name, terms=terms, status="skipped", value=None,
                                                bound=None, gap=None, seconds=0.0, solutions=0))
             continue
@@ -118,20 +118,18 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
             continue
         pm.model.minimize(expr)
         pm.model.clear_hints()
-        start_vector = solution if solution is not None else hint
-        if start_vector is not None:
-            for var_index, value in enumerate(start_vector):
-                pm.model.proto.solution_hint.vars.append(var_index)
-                pm.model.proto.solution_hint.values.append(value)
+        start = dict(enumerate(solution)) if solution is not None else (hint or {})
+        pm.model.proto.solution_hint.vars.extend(start.keys())
+        pm.model.proto.solution_hint.values.extend(start.values())
         solver = cp_model.CpSolver()
         p = solver.parameters
         p.num_workers = settings.workers
         p.random_seed = settings.seed
         p.catch_sigint_signal = False
         if settings.deterministic:
-            p.interleave_search = True
+            p.interleave_search = settings.workers > 1
             p.max_deterministic_time = budget
-            p.max_time_in_seconds = max(remaining, 0.1)
+            p.max_time_in_seconds = max(wall_deadline - time.monotonic(), 0.1)
         else:
             p.max_time_in_seconds = budget
         reporter = _Reporter(name, scale, time.monotonic(), progress)
@@ -142,6 +140,7 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
         if stopper:
             stopper.attach(None)
         seconds = time.monotonic() - t0
+        dtime_left -= solver.response_proto.deterministic_time
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             solution = list(solver.response_proto.solution)
             value_int = int(round(solver.objective_value))
