@@ -10,5 +10,10 @@ except PackageNotFoundError:  # running from a source tree
 from .domain import Dataset, Policy
 from .io.dataset_files import dataset_from_frames, load_dataset
 from .problems import DatasetError, Problem
+from .solve import Plan, SolveOptions, solve
+from .audit import audit
 
-__all__ = ["Dataset", "DatasetError", "Policy", "Problem", "__version__", "dataset_from_frames", "load_dataset"]
+__all__ = [
+    "Dataset", "DatasetError", "Plan", "Policy", "Problem", "SolveOptions", "__version__", "audit",
+    "dataset_from_frames", "load_dataset", "solve",
+]

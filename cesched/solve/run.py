@@ -12,7 +12,7 @@ from ..candidates import Candidates, Indexed, build_candidates, index_dataset
 from ..domain.dataset import Dataset
 from ..model.builder import build_model
 from .options import SolveOptions
-from .plan import Plan
+from .plan import Plan, StageResult
 from .greedy import desk_plan
 from .stages import Progress, SolverSettings, Stopper, run_stages
 
@@ -87,6 +87,22 @@ def assignments_frame(dataset: Dataset, ix: Indexed, cand: Candidates, chosen: n
     return frame.sort_values(["staff_id", "start", "session_id"], kind="stable").reset_index(drop=True)
 
 
+def _restate(stage: StageResult, kpis, weights: dict[str, int]) -> StageResult:
+    """A stage's value as the final plan has it, recomputed by the audit.
+
+    Later stages may lower an earlier stage's figure below the value it was held at (the held
+    value is an upper limit), so the plan's own figure is what the report must show.
+    """
+    if stage.value is None:
+        return stage
+    value = sum(weights[t] * float(getattr(kpis, t)) for t in stage.terms)
+    if value > stage.value + 1e-6:
+        raise AssertionError(f"stage {stage.name}: plan has {value}, above the held value {stage.value}")
+    bound = min(stage.bound, value) if stage.bound is not None else None
+    gap = None if bound is None else (0.0 if value == 0 else max(0.0, (value - bound) / abs(value)))
+    return stage.model_copy(update={"value": value, "bound": bound, "gap": gap})
+
+
 def finish_plan(dataset: Dataset, assignments: pd.DataFrame, stages, settings: SolverSettings,
                 seconds: dict[str, float], stats: dict[str, int], *, interrupted: bool,
                 method: str = "cp-sat") -> Plan:
@@ -95,6 +111,7 @@ def finish_plan(dataset: Dataset, assignments: pd.DataFrame, stages, settings: S
     t = time.monotonic()
     judged = audit(dataset, assignments)
     seconds["audit"] = time.monotonic() - t
+    stages = [_restate(s, judged.kpis, dataset.policy.objective.weights) for s in stages]
     if method == "greedy":
         status = "feasible"
     elif interrupted:

@@ -1,0 +1,91 @@
+"""The command line: exact exit codes, output, and the plan folder it writes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+from click.testing import CliRunner
+
+from cesched.cli import main
+
+DATA = Path(__file__).parent / "data"
+SAMPLES = DATA / "samples"
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_every_command_has_help():
+    for name, command in main.commands.items():
+        assert command.help, name
+        result = run(name, "--help")
+        assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_check_accepts_a_sample_and_summarises_it():
+    result = run("check", str(SAMPLES / "tiny-allow"))
+    assert result.exit_code == 0, result.output
+    assert "17 staff" in result.output and "shift_overlap = allow" in result.output
+    assert "seat-hours offered" in result.output
+
+
+def test_check_lists_every_problem_and_exits_2():
+    result = run("check", str(DATA / "dozen-mistakes"))
+    assert result.exit_code == 2
+    assert "18 problem(s)" in result.output
+    assert "shifts.csv:5: error, column 'start', value '2027/03/04 08:00'" in result.output
+
+
+def test_solve_writes_the_plan_folder(tmp_path):
+    out = tmp_path / "plan"
+    result = run("solve", str(SAMPLES / "tiny-forbid"), "-o", str(out), "--time-limit", "60",
+                 "--workers", "2", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("optimal: shortfall 566 h")
+    assert sorted(p.name for p in out.iterdir()) == [
+        "assignments.csv", "session_report.csv", "staff_report.csv", "summary.json", "unit_report.csv"]
+    summary = json.loads((out / "summary.json").read_text())
+    assert [s["value"] for s in summary["stages"]] == [566, 70, 0, 19, 396, 17, 5400, 44820]
+    assert all(s["proven_optimal"] for s in summary["stages"])
+    assert len(summary["input"]["digest_sha256"]) == 64
+    assignments = pd.read_csv(out / "assignments.csv", dtype=str)
+    assert list(assignments.columns) == ["staff_id", "session_id", "course_id", "category", "hours", "fee",
+                                         "start", "end", "venue_id", "overlap_minutes"]
+    assert not list(tmp_path.glob(".plan.*"))  # no temporary folder left behind
+
+
+def test_solve_refuses_a_plan_folder_inside_the_dataset(tmp_path):
+    ds = tmp_path / "ds"
+    shutil.copytree(SAMPLES / "tiny-forbid", ds)
+    before = sorted(p.name for p in ds.iterdir())
+    result = run("solve", str(ds), "-o", str(ds / "plan"), "--quiet")
+    assert result.exit_code == 2
+    assert sorted(p.name for p in ds.iterdir()) == before
+
+
+def test_solve_on_bad_input_exits_2_and_writes_nothing(tmp_path):
+    out = tmp_path / "plan"
+    result = run("solve", str(DATA / "dozen-mistakes"), "-o", str(out))
+    assert result.exit_code == 2
+    assert not out.exists()
+
+
+def test_solve_greedy_method(tmp_path):
+    out = tmp_path / "desk"
+    result = run("solve", str(SAMPLES / "tiny-allow"), "-o", str(out), "--method", "greedy", "--quiet")
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["method"] == "greedy" and summary["stages"] == []
+
+
+def test_generate_then_check(tmp_path):
+    out = tmp_path / "district"
+    result = run("generate", str(out), "--staff", "60", "--seed", "3")
+    assert result.exit_code == 0, result.output
+    assert run("check", str(out)).exit_code == 0
+    again = run("generate", str(out), "--staff", "60")
+    assert again.exit_code == 1 and "choose a new or empty folder" in again.output
