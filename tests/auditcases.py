@@ -174,8 +174,9 @@ def naive_audit(ds, pairs: list[tuple[str, str]]) -> dict:
 
     for sid, person in staff.items():
         p = per[sid]
-        p["shortfall"] = (max(0.0, person.required_public - person.done_public - p["planned_public"])
-                          + max(0.0, person.required_professional - person.done_professional - p["planned_professional"]))
+        public = person.required_public - person.done_public - p["planned_public"]
+        professional = person.required_professional - person.done_professional - p["planned_professional"]
+        p["shortfall"] = max(0.0, public) + max(0.0, professional)
     shortfalls = [per[s]["shortfall"] for s in staff]
     kpis = {
         "shortfall_hours": sum(shortfalls), "largest_shortfall_hours": max(shortfalls, default=0),

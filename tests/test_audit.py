@@ -239,7 +239,8 @@ def test_shortfall_per_category_never_offsets():
     ds = dataset(
         staff=[("P1", "U1", "med", "30", "60", "6", "12", ""), ("P2", "U1", "med", "10", "6", "12", "0", ""),
                ("P3", "U2", "med", "", "", "", "", "")],  # policy defaults 30 and 60, nothing done
-        courses=[("C1", "public", "", "6", "0"), ("C2", "professional", "", "12", "0"), ("C3", "public", "", "1.5", "0")],
+        courses=[("C1", "public", "", "6", "0"), ("C2", "professional", "", "12", "0"),
+                 ("C3", "public", "", "1.5", "0")],
         sessions=[session("X1", "2027-03-01 09:00", "2027-03-01 10:00"),
                   session("X2", "2027-03-02 09:00", "2027-03-02 10:00"),
                   session("X3", "2027-03-03 09:00", "2027-03-03 10:00")])

@@ -4,6 +4,26 @@
 rule, the plan's figure for every objective term, and per-person, per-unit and per-session reports. It is
 the independent judge of the planning engine, so it shares no code with it (no imports from
 ``cesched.candidates``, ``cesched.timeline``, ``cesched.model`` or ``cesched.solve``).
+
+Definitions where the rules left a choice:
+
+- Rows naming an unknown person or session are reported (``unknown_reference``) and left out; a pair
+  listed more than once is reported (``duplicate_assignment``, amount = extra copies) and counts once.
+  Every other pair is an attendance and counts in every figure, also when it breaks a rule (so a person
+  attending two sessions of one course earns both sessions' hours in ``planned_*``).
+- One violation per instance: eligibility per attendance; course_once per (person, course);
+  capacity and min_attendance per session; double_booking per (person, pair of sessions), amount = the
+  worst meeting pair's min(end1 + t - start2, end2 + t - start1) minutes; weekly_cap per (person, ISO
+  week); max_absent and budget per unit (max_absent at the unit's peak instant); shift_overlap per
+  attended meeting, amount = its minutes inside the union of the person's widened shifts. Rows with
+  several sessions list them in ``session_id`` joined by ";".
+- Overload counts every person-week of the roster, also weeks with no training: a roster that alone
+  exceeds ``max_weekly_load_hours`` adds the same hours to every plan.
+- ``rest_after_night_hours`` may be fractional: a meeting breaches when start - shift end < R hours.
+- ``peak_day_date`` is the earliest date reaching the unit's peak day (None with no attendance);
+  ``peak_absent`` counts distinct people pulled off their shifts at one instant (half-open intervals).
+- Session status: "cancelled" with 0 enrolled, "runs" with at least max(1, min_attendance), else
+  "under_minimum" (a violation).
 """
 
 from __future__ import annotations

@@ -115,7 +115,8 @@ def eligibility(tables: PlanTables) -> pd.DataFrame:
     bad = closed[np.array([not open_to[(f, p)] for f, p in zip(closed["fields"], closed["field"])], dtype=bool)]
     detail = [f"professional course {c} is open to {f.replace(';', ', ')}, not to field {p!r}"
               for c, f, p in zip(bad["course_id"], bad["fields"], bad["field"])]
-    return violations("eligibility", len(bad), staff_id=bad["staff_id"].to_numpy(), session_id=bad["session_id"].to_numpy(),
+    return violations("eligibility", len(bad), staff_id=bad["staff_id"].to_numpy(),
+                      session_id=bad["session_id"].to_numpy(),
                       unit_id=bad["unit_id"].to_numpy(), detail=detail)
 
 
@@ -234,7 +235,8 @@ def weekly_cap(tables: PlanTables) -> pd.DataFrame:
     staff = over.index.get_level_values("staff").to_numpy()
     week = over.index.get_level_values("week").to_numpy()
     return violations(
-        "weekly_cap", len(over), staff_id=tables.staff["staff_id"].to_numpy()[staff], session_id=lists.to_numpy(dtype=object),
+        "weekly_cap", len(over), staff_id=tables.staff["staff_id"].to_numpy()[staff],
+        session_id=lists.to_numpy(dtype=object),
         unit_id=tables.staff["unit_id"].to_numpy()[staff], amount=(over.to_numpy() - limit) / 60,
         detail=[f"{_num(m / 60)} h of meetings start in ISO week {iso_week(w)}, cap {_num(c / 60)} h"
                 for m, w, c in zip(over.to_numpy(), week, limit)])
@@ -264,7 +266,8 @@ def budget(tables: PlanTables) -> pd.DataFrame:
     limit = np.rint(np.nan_to_num(cap, nan=0) * 100).astype(np.int64)
     bad = np.flatnonzero(~np.isnan(cap) & (spent > limit))
     return violations(
-        "budget", len(bad), unit_id=units["unit_id"].to_numpy(dtype=object)[bad], amount=(spent[bad] - limit[bad]) / 100,
+        "budget", len(bad), unit_id=units["unit_id"].to_numpy(dtype=object)[bad],
+        amount=(spent[bad] - limit[bad]) / 100,
         detail=[f"fees {_num(s / 100)} CNY, budget {_num(b / 100)} CNY" for s, b in zip(spent[bad], limit[bad])])
 
 
