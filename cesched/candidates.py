@@ -247,17 +247,31 @@ def build_candidates(ds: Dataset, ix: Indexed | None = None) -> Candidates:
 def _drop_unfillable(ix: Indexed, cand: Candidates) -> Candidates:
     """Sessions with fewer candidates than their min_attendance can never run: drop their pairs."""
     count = np.bincount(cand.pair_session, minlength=len(ix.session_ids))
-    dead = count < ix.session_min
-    bad = dead[cand.pair_session]
+    bad = (count < ix.session_min)[cand.pair_session]
     if not bad.any():
         return cand
-    keep = ~bad
+    out = subset(cand, ~bad)
+    out.dropped["min_attendance"] = int(bad.sum())
+    return out
+
+
+def subset(cand: Candidates, keep: np.ndarray) -> Candidates:
+    """The candidates restricted to the pairs in ``keep`` (a boolean mask), re-indexed."""
     new_index = np.cumsum(keep) - 1
     pm_keep = keep[cand.pm_pair]
     pc_keep = keep[cand.piece_pair]
-    dropped = dict(cand.dropped, min_attendance=int(bad.sum()))
     return Candidates(
         cand.pair_staff[keep], cand.pair_session[keep], cand.pair_overlap[keep], cand.pair_rest[keep],
         new_index[cand.pm_pair[pm_keep]], cand.pm_meeting[pm_keep], new_index[cand.piece_pair[pc_keep]],
-        cand.piece_start[pc_keep], cand.piece_end[pc_keep], dropped,
+        cand.piece_start[pc_keep], cand.piece_end[pc_keep], dict(cand.dropped),
     )
+
+
+def shortfall_hours(ix: Indexed, cand: Candidates, chosen: np.ndarray) -> np.ndarray:
+    """Per person, total shortfall (×100) of the plan that takes the chosen pairs."""
+    cat = ix.session_category[cand.pair_session[chosen]]
+    hours = ix.session_hours[cand.pair_session[chosen]]
+    staff = cand.pair_staff[chosen]
+    planned = np.stack([np.bincount(staff[cat == c], weights=hours[cat == c], minlength=ix.n_staff)
+                        for c in (0, 1)], axis=1)
+    return np.maximum(ix.need - planned, 0).sum(axis=1)

@@ -52,31 +52,97 @@ class PlanModel:
     x: list  # BoolVar per candidate pair
     terms: dict[str, Term]
     stats: dict[str, int]
+    derived: list = field(default_factory=list)  # how each auxiliary variable follows from x
+    pending: dict = field(default_factory=dict)  # term name -> builder, run on first use
+
+    def term(self, name: str) -> Term:
+        """An objective term, built the first time a stage asks for it (later stages of a big
+        model may never be reached, and their auxiliary variables cost build time)."""
+        if name not in self.terms:
+            self.terms[name] = self.pending.pop(name)()
+        return self.terms[name]
+
+    def chosen(self, solution: list[int]) -> np.ndarray:
+        """The plan (a Boolean per pair) inside a full solution vector."""
+        return np.asarray([solution[v.index] for v in self.x], dtype=bool)
+
+    def complete(self, chosen: np.ndarray) -> list[int]:
+        """A full solution vector for a plan given by its pairs: aux variables at their tightest.
+
+        Hints must be complete plans for CP-SAT to take them at once; this also lets a plan found
+        outside CP-SAT (the desk, a neighbourhood search) be held as a stage's incumbent.
+        """
+        values = np.zeros(len(self.model.proto.variables), dtype=np.int64)
+        values[[v.index for v in self.x]] = chosen.astype(np.int64)
+        for kind, var, *data in self.derived:
+            if kind == "any":
+                values[var.index] = int(values[data[0]].max(initial=0))
+            elif kind == "linear":  # max(floor, const + coef . values)
+                floor, const, idx, coef = data
+                values[var.index] = max(floor, const + int(np.dot(values[idx], coef)))
+            elif kind == "max_of_sums":
+                values[var.index] = max([int(values[g].sum()) for g in data[0]] + [data[1]])
+        return values.tolist()
 
 
-def build_model(ds: Dataset, ix: Indexed, cand: Candidates) -> PlanModel:
+ALL_TERMS = tuple(TERM_SCALE)
+
+
+def build_model(ds: Dataset, ix: Indexed, cand: Candidates, terms: tuple[str, ...] = ALL_TERMS,
+                fixed: np.ndarray | None = None) -> PlanModel:
+    """The model over ``cand``; only the objective ``terms`` asked for are built (neighbourhood
+    searches need shortfall alone), and pairs marked in ``fixed`` are forced into the plan."""
     model = cp_model.CpModel()
     n = cand.n_pairs
     x = [model.new_bool_var(f"x{i}") for i in range(n)]
+    if fixed is not None:
+        for i in np.flatnonzero(fixed).tolist():
+            model.add(x[i] == 1)
     stats: dict[str, int] = {"pairs": n}
+    derived: list = []
     _course_once(model, x, ix, cand, stats)
-    _session_seats(model, x, ix, cand, stats)
+    _session_seats(model, x, ix, cand, stats, derived)
     _no_double_booking(model, x, ix, cand, stats)
     pm_week = iso_week(ix.meeting_start[cand.pm_meeting])
     pm_minutes = (ix.meeting_end - ix.meeting_start)[cand.pm_meeting]
     _weekly_cap(model, x, ix, cand, pm_week, pm_minutes, stats)
     _budget(model, x, ix, cand, stats)
     _max_absent(model, x, ix, cand, stats)
-    terms = {
-        **_shortfall_terms(model, x, ix, cand),
-        "overlap_minutes": Term(x, cand.pair_overlap.tolist()),
-        "rest_breaches": Term(x, cand.pair_rest.tolist()),
-        "overload_hours": _overload_term(model, x, ds, ix, cand, pm_week, pm_minutes),
-        "unit_peak_days": _peak_day_term(model, x, ix, cand),
-        "spend": Term(x, ix.session_fee[cand.pair_session].tolist()),
-        "training_minutes": Term(x, ix.session_minutes[cand.pair_session].tolist()),
+    builders = {
+        "overlap_minutes": lambda: Term(x, cand.pair_overlap.tolist()),
+        "rest_breaches": lambda: Term(x, cand.pair_rest.tolist()),
+        "overload_hours": lambda: _overload_term(model, x, ds, ix, cand, pm_week, pm_minutes, derived),
+        "unit_peak_days": lambda: _peak_day_term(model, x, ix, cand, derived),
+        "spend": lambda: Term(x, ix.session_fee[cand.pair_session].tolist()),
+        "training_minutes": lambda: Term(x, ix.session_minutes[cand.pair_session].tolist()),
     }
-    return PlanModel(model, x, terms, stats)
+    built = _shortfall_terms(model, x, ix, cand, derived)
+    pending = {t: make for t, make in builders.items() if t in terms}
+    return PlanModel(model, x, {t: v for t, v in built.items() if t in terms}, stats, derived, pending)
+
+
+def _runs(*keys: np.ndarray) -> tuple[np.ndarray, list[int], list[int]]:
+    """Sort order and [start, end) bounds of runs of equal key tuples (numpy, no pandas groupby)."""
+    if not len(keys[0]):
+        return np.zeros(0, np.int64), [], []
+    order = np.lexsort(keys[::-1])
+    change = np.zeros(len(order), dtype=bool)
+    change[0] = True
+    for k in keys:
+        ks = k[order]
+        change[1:] |= ks[1:] != ks[:-1]
+    starts = np.flatnonzero(change)
+    ends = np.append(starts[1:], len(order))
+    return order, starts.tolist(), ends.tolist()
+
+
+def _pair_week_minutes(cand: Candidates, pm_week: np.ndarray, pm_minutes: np.ndarray, sel: np.ndarray):
+    """(pair, ISO week, minutes) with a session's meetings in one week added up."""
+    pair, week, minutes = cand.pm_pair[sel], pm_week[sel], pm_minutes[sel]
+    w0 = int(week.min()) if len(week) else 0
+    uniq, inv = np.unique(pair * 8192 + (week - w0), return_inverse=True)
+    total = np.bincount(inv, weights=minutes).astype(np.int64) if len(inv) else np.zeros(0, np.int64)
+    return uniq // 8192, uniq % 8192 + w0, total
 
 
 def _groups(keys: np.ndarray) -> list[np.ndarray]:
@@ -98,7 +164,7 @@ def _course_once(model, x, ix: Indexed, cand: Candidates, stats) -> None:
     stats["course_once_rows"] = count
 
 
-def _session_seats(model, x, ix: Indexed, cand: Candidates, stats) -> None:
+def _session_seats(model, x, ix: Indexed, cand: Candidates, stats, derived) -> None:
     """Capacity, and 'no attendees or at least min_attendance' through a runs-variable."""
     for session, grp in zip(*_session_groups(cand)):
         members = [x[i] for i in grp]
@@ -108,6 +174,9 @@ def _session_seats(model, x, ix: Indexed, cand: Candidates, stats) -> None:
             runs = model.new_bool_var(f"runs{session}")
             model.add(sum(members) <= min(cap, len(members)) * runs)
             model.add(sum(members) >= low * runs)
+            for member in members:  # redundant, but it tightens the LP relaxation
+                model.add_implication(member, runs)
+            derived.append(("any", runs, [m.index for m in members]))
         elif len(members) > cap:
             model.add(sum(members) <= cap)
     stats["sessions_modelled"] = len(np.unique(cand.pair_session))
@@ -129,17 +198,16 @@ def _no_double_booking(model, x, ix: Indexed, cand: Candidates, stats) -> None:
 
 
 def _weekly_cap(model, x, ix: Indexed, cand: Candidates, pm_week, pm_minutes, stats) -> None:
-    staff = cand.pair_staff[cand.pm_pair]
-    cap = ix.weekly_cap[staff]
-    sel = cap >= 0
-    frame = pd.DataFrame({"staff": staff[sel], "week": pm_week[sel], "pair": cand.pm_pair[sel],
-                          "minutes": pm_minutes[sel]})
-    frame = frame.groupby(["staff", "week", "pair"], as_index=False)["minutes"].sum()
+    sel = ix.weekly_cap[cand.pair_staff[cand.pm_pair]] >= 0
+    pair, week, minutes = _pair_week_minutes(cand, pm_week, pm_minutes, sel)
+    staff = cand.pair_staff[pair]
+    order, starts, ends = _runs(staff, week)
+    pair_o, min_o, staff_o = pair[order].tolist(), minutes[order].tolist(), staff[order].tolist()
     count = 0
-    for (person, _), grp in frame.groupby(["staff", "week"], sort=False):
-        limit = int(ix.weekly_cap[person])
-        if grp["minutes"].sum() > limit:
-            model.add(cp_model.LinearExpr.weighted_sum([x[i] for i in grp["pair"]], grp["minutes"].tolist()) <= limit)
+    for a, b in zip(starts, ends):
+        limit = int(ix.weekly_cap[staff_o[a]])
+        if sum(min_o[a:b]) > limit:
+            model.add(cp_model.LinearExpr.weighted_sum([x[i] for i in pair_o[a:b]], min_o[a:b]) <= limit)
             count += 1
     stats["weekly_cap_rows"] = count
 
@@ -177,35 +245,49 @@ def _max_absent(model, x, ix: Indexed, cand: Candidates, stats) -> None:
     stats["coverage_rows"] = count
 
 
-def _shortfall_terms(model, x, ix: Indexed, cand: Candidates) -> dict[str, Term]:
-    """Shortfall per person and category, and the largest individual shortfall."""
+def _shortfall_terms(model, x, ix: Indexed, cand: Candidates, derived) -> dict[str, Term]:
+    """Shortfall per person and category, and the largest individual shortfall.
+
+    People with no candidate pair keep their whole need: a constant, not a variable.
+    """
     hours = ix.session_hours[cand.pair_session]
     cat = ix.session_category[cand.pair_session]
     total, largest = Term(), Term()
-    worst = model.new_int_var(0, int(ix.need.sum(axis=1).max(initial=0)), "largest_shortfall")
-    largest.variables.append(worst)
-    largest.coefficients.append(1)
     key = cand.pair_staff * 2 + cat
     by_key = {int(key[g[0]]): g for g in _groups(key)}
-    for person in range(ix.n_staff):
+    present = np.unique(cand.pair_staff)
+    absent_need = ix.need.sum(axis=1)
+    absent_need[present] = 0
+    total.offset = int(absent_need.sum())
+    floor = int(absent_need.max(initial=0))
+    worst = model.new_int_var(floor, max(floor, int(ix.need.sum(axis=1).max(initial=0))), "largest_shortfall")
+    largest.variables.append(worst)
+    largest.coefficients.append(1)
+    person_groups = []
+    for person in present.tolist():
         person_sf = []
         for c in (0, 1):
             need = int(ix.need[person, c])
             if need <= 0:
                 continue
             grp = by_key.get(person * 2 + c, np.zeros(0, np.int64))
-            sf = model.new_int_var(max(0, need - int(hours[grp].sum())), need, f"sf{person}_{c}")
+            # a session can close at most the need: min(hours, need) is exact and a much tighter LP
+            gain = np.minimum(hours[grp], need)
+            sf = model.new_int_var(max(0, need - int(gain.sum())), need, f"sf{person}_{c}")
             if len(grp):
-                model.add(sf + cp_model.LinearExpr.weighted_sum([x[i] for i in grp], hours[grp].tolist()) >= need)
+                model.add(sf + cp_model.LinearExpr.weighted_sum([x[i] for i in grp], gain.tolist()) >= need)
+            derived.append(("linear", sf, 0, need, [x[i].index for i in grp], (-gain).tolist()))
             total.variables.append(sf)
             total.coefficients.append(1)
             person_sf.append(sf)
         if person_sf:
             model.add(worst >= sum(person_sf))
+            person_groups.append([v.index for v in person_sf])
+    derived.append(("max_of_sums", worst, person_groups, floor))
     return {"shortfall_hours": total, "largest_shortfall_hours": largest}
 
 
-def _overload_term(model, x, ds: Dataset, ix: Indexed, cand: Candidates, pm_week, pm_minutes) -> Term:
+def _overload_term(model, x, ds: Dataset, ix: Indexed, cand: Candidates, pm_week, pm_minutes, derived) -> Term:
     """Per person and ISO week: shift minutes + meeting minutes above the weekly load limit."""
     term = Term()
     limit = int(round(ds.policy.rules.max_weekly_load_hours * 60))
@@ -213,46 +295,62 @@ def _overload_term(model, x, ds: Dataset, ix: Indexed, cand: Candidates, pm_week
         return term
     s_staff, s_week, s_minutes = ix.roster.weekly_shift_minutes()
     shift_load = dict(zip(zip(s_staff.tolist(), s_week.tolist()), s_minutes.tolist()))
-    frame = pd.DataFrame({"staff": cand.pair_staff[cand.pm_pair], "week": pm_week,
-                          "pair": cand.pm_pair, "minutes": pm_minutes})
-    frame = frame.groupby(["staff", "week", "pair"], as_index=False)["minutes"].sum()
+    pair, week, minutes = _pair_week_minutes(cand, pm_week, pm_minutes, np.ones(len(pm_week), dtype=bool))
+    staff = cand.pair_staff[pair]
+    order, starts, ends = _runs(staff, week)
+    pair_o, min_o = pair[order].tolist(), minutes[order].tolist()
+    staff_o, week_o = staff[order].tolist(), week[order].tolist()
     with_training = set()
-    for (person, week), grp in frame.groupby(["staff", "week"], sort=False):
-        with_training.add((person, week))
-        base = shift_load.get((person, week), 0)
-        if base + grp["minutes"].sum() <= limit:
+    for a, b in zip(starts, ends):
+        key = (staff_o[a], week_o[a])
+        with_training.add(key)
+        base = shift_load.get(key, 0)
+        extra = sum(min_o[a:b])
+        if base + extra <= limit:
             continue
-        over = model.new_int_var(max(0, base - limit), base + int(grp["minutes"].sum()) - limit, f"ov{person}_{week}")
-        model.add(over >= base - limit + cp_model.LinearExpr.weighted_sum(
-            [x[i] for i in grp["pair"]], grp["minutes"].tolist()))
+        over = model.new_int_var(max(0, base - limit), base + extra - limit, f"ov{key[0]}_{key[1]}")
+        members = [x[i] for i in pair_o[a:b]]
+        model.add(over >= base - limit + cp_model.LinearExpr.weighted_sum(members, min_o[a:b]))
+        derived.append(("linear", over, max(0, base - limit), base - limit, [m.index for m in members], min_o[a:b]))
         term.variables.append(over)
         term.coefficients.append(1)
     term.offset = sum(max(0, m - limit) for k, m in shift_load.items() if k not in with_training)
     return term
 
 
-def _peak_day_term(model, x, ix: Indexed, cand: Candidates) -> Term:
+def _peak_day_term(model, x, ix: Indexed, cand: Candidates, derived) -> Term:
     """Sum over units of the most distinct staff with a meeting starting on one date."""
     term = Term()
-    dates = day(ix.meeting_start[cand.pm_meeting])
-    frame = pd.DataFrame({"staff": cand.pair_staff[cand.pm_pair], "date": dates, "pair": cand.pm_pair})
-    frame = frame.drop_duplicates()
-    frame["unit"] = ix.staff_unit[frame["staff"].to_numpy()]
-    attends: dict[tuple[int, int], object] = {}
-    for (person, date), grp in frame.groupby(["staff", "date"], sort=False):
-        pairs = grp["pair"].tolist()
-        if len(pairs) == 1:
-            attends[(person, date)] = x[pairs[0]]
-            continue
-        d = model.new_bool_var(f"d{person}_{date}")
-        for i in pairs:
-            model.add_implication(x[i], d)
-        attends[(person, date)] = d
-    units = frame[["unit", "staff", "date"]].drop_duplicates()
-    for unit, ugrp in units.groupby("unit", sort=False):
-        peak = model.new_int_var(0, int(ugrp["staff"].nunique()), f"peak{unit}")
-        for _, dgrp in ugrp.groupby("date", sort=False):
-            model.add(peak >= sum(attends[(p, date)] for p, date in zip(dgrp["staff"], dgrp["date"])))
+    date = day(ix.meeting_start[cand.pm_meeting])
+    d0 = int(date.min()) if len(date) else 0
+    uniq = np.unique(cand.pm_pair * 65536 + (date - d0))
+    pair, date = uniq // 65536, uniq % 65536
+    staff = cand.pair_staff[pair]
+    order, starts, ends = _runs(staff, date)
+    pair_o, staff_o, date_o = pair[order].tolist(), staff[order].tolist(), date[order].tolist()
+    attend_vars, attend_staff, attend_date = [], [], []
+    for a, b in zip(starts, ends):
+        if b - a == 1:
+            var = x[pair_o[a]]
+        else:
+            var = model.new_bool_var(f"d{staff_o[a]}_{date_o[a]}")
+            for i in pair_o[a:b]:
+                model.add_implication(x[i], var)
+            derived.append(("any", var, [x[i].index for i in pair_o[a:b]]))
+        attend_vars.append(var)
+        attend_staff.append(staff_o[a])
+        attend_date.append(date_o[a])
+    unit = ix.staff_unit[np.asarray(attend_staff, dtype=np.int64)]
+    order, starts, ends = _runs(unit, np.asarray(attend_date, dtype=np.int64))
+    order_l, unit_o = order.tolist(), unit[order].tolist()
+    days_by_unit: dict[int, list[list]] = {}
+    for a, b in zip(starts, ends):
+        days_by_unit.setdefault(unit_o[a], []).append([attend_vars[k] for k in order_l[a:b]])
+    for u, days in days_by_unit.items():
+        peak = model.new_int_var(0, int((ix.staff_unit == u).sum()), f"peak{u}")
+        for members in days:
+            model.add(peak >= sum(members))
+        derived.append(("max_of_sums", peak, [[m.index for m in d] for d in days], 0))
         term.variables.append(peak)
         term.coefficients.append(1)
     return term

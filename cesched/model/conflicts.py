@@ -47,27 +47,46 @@ def travel_pairs(ix: Indexed) -> np.ndarray:
     return np.unique(pairs, axis=0) if len(pairs) else pairs
 
 
+_SESSION_CLASHES: dict[int, tuple[Indexed, list[np.ndarray], np.ndarray]] = {}
+
+
+def session_clashes(ix: Indexed) -> tuple[list[np.ndarray], np.ndarray]:
+    """Overlap cliques and travel pairs of a dataset, computed once (neighbourhood searches rebuild
+    small models many times over the same sessions)."""
+    hit = _SESSION_CLASHES.get(id(ix))
+    if hit is None or hit[0] is not ix:
+        _SESSION_CLASHES.clear()
+        hit = (ix, overlap_cliques(ix), travel_pairs(ix))
+        _SESSION_CLASHES[id(ix)] = hit
+    return hit[1], hit[2]
+
+
 def person_conflict_rows(ix: Indexed, pair_staff: np.ndarray, pair_session: np.ndarray
                          ) -> tuple[list[np.ndarray], np.ndarray]:
     """Per-person at-most-one rows (as arrays of pair indices) and pairwise rows (n, 2) of pair indices."""
-    cliques = overlap_cliques(ix)
+    cliques, tp = session_clashes(ix)
     rows: list[np.ndarray] = []
     pairs_df = pd.DataFrame({"pair": np.arange(len(pair_staff)), "staff": pair_staff, "session": pair_session})
     if cliques:
         lengths = np.array([len(c) for c in cliques])
         members = pd.DataFrame({"clique": np.repeat(np.arange(len(cliques)), lengths),
                                 "session": np.concatenate(cliques)})
-        joined = members.merge(pairs_df, on="session").sort_values(["staff", "clique", "pair"])
-        size = joined.groupby(["staff", "clique"])["pair"].transform("size")
-        joined = joined[size >= 2]
+        joined = members.merge(pairs_df, on="session")
+        staff, clique, pair = (joined[c].to_numpy() for c in ("staff", "clique", "pair"))
+        order = np.lexsort((pair, clique, staff))
+        staff, clique, pair = staff[order], clique[order], pair[order]
+        change = np.ones(len(order), dtype=bool)
+        change[1:] = (staff[1:] != staff[:-1]) | (clique[1:] != clique[:-1])
+        starts = np.flatnonzero(change)
+        ends = np.append(starts[1:], len(order))
+        big = (ends - starts) >= 2
         seen: set[bytes] = set()
-        for _, grp in joined.groupby(["staff", "clique"], sort=False)["pair"]:
-            arr = grp.to_numpy()
+        for a, b in zip(starts[big].tolist(), ends[big].tolist()):
+            arr = pair[a:b]
             key = arr.tobytes()
             if key not in seen:
                 seen.add(key)
                 rows.append(arr)
-    tp = travel_pairs(ix)
     if len(tp):
         edges = pd.DataFrame({"s1": tp[:, 0], "s2": tp[:, 1]})
         a = edges.merge(pairs_df.rename(columns={"session": "s1", "pair": "p1"}), on="s1")

@@ -52,12 +52,9 @@ def solve(dataset: Dataset, options: SolveOptions | None = None, *, progress: Pr
         return finish_plan(dataset, assignments, [], settings, seconds, pm.stats, interrupted=False,
                            method="greedy")
     t = time.monotonic()
-    hint = {v.index: int(on) for v, on in zip(pm.x, desk.tolist())}
-    outcome = run_stages(pm, dataset.policy.objective, settings, progress, stopper, hint=hint)
+    outcome = run_stages(pm, dataset.policy.objective, settings, progress, stopper, incumbent=desk)
     seconds["solve"] = time.monotonic() - t
-    chosen = np.zeros(cand.n_pairs, dtype=bool)
-    if outcome.solution is not None and cand.n_pairs:
-        chosen = np.array([outcome.solution[v.index] for v in pm.x], dtype=bool)
+    chosen = outcome.chosen if outcome.chosen is not None else np.zeros(cand.n_pairs, dtype=bool)
     assignments = assignments_frame(dataset, ix, cand, chosen)
     return finish_plan(dataset, assignments, outcome.results, settings, seconds, pm.stats,
                        interrupted=bool(stopper and stopper.stopped))

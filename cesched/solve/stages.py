@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from ..domain.policy import ObjectiveConfig
@@ -58,7 +59,7 @@ class SolverSettings:
 @dataclass
 class StageOutcome:
     results: list[StageResult] = field(default_factory=list)
-    solution: list[int] | None = None  # value of every model variable, from the last stage that had one
+    chosen: "np.ndarray | None" = None  # the plan (a Boolean per pair) of the last stage that had one
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):
@@ -77,7 +78,7 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
 def _stage_expr(pm: PlanModel, terms: tuple[str, ...], weights: dict[str, int]) -> tuple[cp_model.LinearExpr, int]:
     """Weighted sum of the stage's terms in integer internal units, and the divisor to report it."""
     scale = math.lcm(*(TERM_SCALE[t] for t in terms))
-    expr = sum(weights[t] * (scale // TERM_SCALE[t]) * pm.terms[t].expr() for t in terms)
+    expr = sum(weights[t] * (scale // TERM_SCALE[t]) * pm.term(t).expr() for t in terms)
     return expr, scale
 
 
@@ -91,14 +92,14 @@ def _evaluate(expr: cp_model.LinearExpr, solution: list[int]) -> int:
 
 def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettings,
                progress: Progress | None = None, stopper: Stopper | None = None,
-               hint: dict[int, int] | None = None) -> StageOutcome:
+               incumbent: np.ndarray | None = None) -> StageOutcome:
     outcome = StageOutcome()
     # the budget is wall-clock seconds, or CP-SAT's deterministic seconds when a run must be
     # reproducible (then the wall clock is only a safety net at three times the limit)
     wall_deadline = time.monotonic() + settings.time_limit * (3 if settings.deterministic else 1)
     dtime_left = settings.time_limit
     stages = list(objective.stages)
-    solution = None
+    chosen = incumbent  # the plan (e.g. the desk's) every stage starts from and falls back to
     for number, terms in enumerate(stages):
         name = "+".join(terms)
         remaining = dtime_left if settings.deterministic else wall_deadline - time.monotonic()
@@ -118,9 +119,10 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
             continue
         pm.model.minimize(expr)
         pm.model.clear_hints()
-        start = dict(enumerate(solution)) if solution is not None else (hint or {})
-        pm.model.proto.solution_hint.vars.extend(start.keys())
-        pm.model.proto.solution_hint.values.extend(start.values())
+        solution = pm.complete(chosen) if chosen is not None else None
+        if solution is not None:  # a complete hint: CP-SAT takes it as its first solution
+            pm.model.proto.solution_hint.vars.extend(range(len(solution)))
+            pm.model.proto.solution_hint.values.extend(solution)
         solver = cp_model.CpSolver()
         p = solver.parameters
         p.num_workers = settings.workers
@@ -142,7 +144,7 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
         seconds = time.monotonic() - t0
         dtime_left -= solver.response_proto.deterministic_time
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            solution = list(solver.response_proto.solution)
+            chosen = pm.chosen(list(solver.response_proto.solution))
             value_int = int(round(solver.objective_value))
             bound = solver.best_objective_bound
             result_status = "optimal" if status == cp_model.OPTIMAL else "feasible"
@@ -168,5 +170,5 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
         pm.model.add(expr <= value_int)
         if stopper and stopper.stopped:
             break
-    outcome.solution = solution
+    outcome.chosen = chosen
     return outcome

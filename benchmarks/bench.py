@@ -1,0 +1,131 @@
+"""Scale benchmark: generate districts, run the desk and cesched, write a Markdown table.
+
+    python benchmarks/bench.py --sizes 300,3000 --modes forbid,allow --time-limit 60 --out docs/benchmarks.md
+
+Each case runs in its own process so its peak memory (ru_maxrss) is its own. Figures are whatever
+this machine measures: nothing here is hard-coded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_case(dataset: Path, time_limit: float, workers: int) -> dict:
+    import cesched
+    from cesched.candidates import build_candidates, index_dataset
+    from cesched.model.builder import build_model
+    from cesched.solve.greedy import desk_plan
+    from cesched.solve.run import assignments_frame
+
+    out: dict = {}
+    t = time.monotonic()
+    ds = cesched.load_dataset(dataset)
+    out["load_s"] = time.monotonic() - t
+    t = time.monotonic()
+    ix = index_dataset(ds)
+    cand = build_candidates(ds, ix)
+    out["pairs"] = cand.n_pairs
+    out["candidates_s"] = time.monotonic() - t
+    t = time.monotonic()
+    desk = desk_plan(ix, cand, 0)
+    out["desk_s"] = time.monotonic() - t
+    out["desk_shortfall"] = cesched.audit(ds, assignments_frame(ds, ix, cand, desk)).kpis.shortfall_hours
+    t = time.monotonic()
+    build_model(ds, ix, cand)
+    out["build_s"] = time.monotonic() - t
+    first: list[float] = []
+
+    def progress(stage, value, bound, elapsed):
+        if not first:
+            first.append(time.monotonic() - t0)
+
+    t0 = time.monotonic()
+    plan = cesched.solve(ds, cesched.SolveOptions(time_limit_seconds=time_limit, workers=workers),
+                         progress=progress)
+    out["end_to_end_s"] = time.monotonic() - t0 + out["load_s"]
+    out["first_plan_s"] = first[0] if first else None
+    s1 = plan.stages[0]
+    out.update(status=plan.status, stage1=s1.value, stage1_bound=s1.bound, stage1_gap=s1.gap,
+               stage1_status=s1.status, seconds=plan.seconds,
+               stages={s.name: [s.value, s.bound, s.status] for s in plan.stages},
+               audit_ok=bool(cesched.audit(ds, plan.assignments).ok))
+    out["ratio_to_desk"] = s1.value / out["desk_shortfall"] if out["desk_shortfall"] else None
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def ensure_dataset(size: int, mode: str, seed: int, cache: Path) -> Path:
+    path = cache / f"district-{size}-{mode}-s{seed}"
+    if not path.exists():
+        subprocess.run([sys.executable, "-m", "cesched", "generate", str(path), "--staff", str(size),
+                        "--seed", str(seed)], check=True, capture_output=True)
+        policy = path / "policy.toml"
+        policy.write_text(policy.read_text().replace('shift_overlap = "forbid"', f'shift_overlap = "{mode}"'))
+    return path
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="300,3000")
+    ap.add_argument("--modes", default="forbid,allow")
+    ap.add_argument("--time-limit", type=float, default=60)
+    ap.add_argument("--workers", type=int, default=8)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--cache", type=Path, default=Path("/tmp/cesched-bench"))
+    ap.add_argument("--out", type=Path, default=None, help="Markdown file for the table")
+    ap.add_argument("--case", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.case:
+        print(json.dumps(run_case(args.case, args.time_limit, args.workers), default=str))
+        return
+    args.cache.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for size in [int(s) for s in args.sizes.split(",")]:
+        for mode in args.modes.split(","):
+            path = ensure_dataset(size, mode, args.seed, args.cache)
+            proc = subprocess.run([sys.executable, __file__, "--case", str(path), "--time-limit",
+                                   str(args.time_limit), "--workers", str(args.workers)],
+                                  capture_output=True, text=True)
+            if proc.returncode != 0:
+                rows.append({"size": size, "mode": mode, "error": proc.stderr.strip().splitlines()[-1:]})
+            else:
+                rows.append({"size": size, "mode": mode, **json.loads(proc.stdout.strip().splitlines()[-1])})
+            print(json.dumps(rows[-1], default=str), flush=True)
+    table = render(rows, args)
+    print(table)
+    if args.out:
+        args.out.write_text(table)
+
+
+def render(rows: list[dict], args) -> str:
+    head = ("| staff | mode | pairs | load s | build s | first plan s | end-to-end s | desk shortfall h | "
+            "stage 1 h | bound h | gap | vs desk | peak MB | audit |\n|" + "---|" * 14 + "\n")
+    body = ""
+    for r in rows:
+        if "error" in r:
+            body += f"| {r['size']:,} | {r['mode']} | failed: {r['error']} |" + " |" * 11 + "\n"
+            continue
+        gap = f"{100 * r['stage1_gap']:.1f} %" if r["stage1_gap"] is not None else "-"
+        first = f"{r['first_plan_s']:.1f}" if r["first_plan_s"] is not None else "-"
+        body += (f"| {r['size']:,} | {r['mode']} | {r['pairs']:,} | {r['load_s']:.1f} | {r['build_s']:.1f} | "
+                 f"{first} | {r['end_to_end_s']:.1f} | {r['desk_shortfall']:,.1f} | {r['stage1']:,.1f} | "
+                 f"{r['stage1_bound']:,.1f} | {gap} | {r['ratio_to_desk']:.2f}x | {r['peak_rss_mb']:,.0f} | "
+                 f"{'ok' if r['audit_ok'] else 'BROKEN'} |\n")
+    machine = f"{platform.machine()}, {platform.python_version()}, {__import__('os').cpu_count()} cores"
+    return (f"Command: `python benchmarks/bench.py --sizes {args.sizes} --modes {args.modes} "
+            f"--time-limit {args.time_limit:g} --workers {args.workers} --seed {args.seed}` on {machine}, "
+            f"{time.strftime('%Y-%m-%d')}.\n\n" + head + body)
+
+
+if __name__ == "__main__":
+    main()
