@@ -209,8 +209,9 @@ def test_sessions_offer_evenings_weekends_and_days(district: dict[str, pd.DataFr
     assert (sessions.start.str[:10] == sessions.end.str[:10]).all()  # meetings keep to one day
 
 
-def test_seats_are_short_but_not_absent() -> None:
-    """Seat-hours offered cover most of what is still required, not all of it."""
+def test_seats_cover_the_need_on_paper() -> None:
+    """Seat-hours offered roughly match what is still required: shortfall comes from rosters,
+    timing and contention, not from a district that simply offers too few seats."""
     tables = generate_district(3000, seed=5)
     staff, courses, venues, sessions = (tables[k] for k in ("staff.csv", "courses.csv", "venues.csv", "sessions.csv"))
 
@@ -223,7 +224,7 @@ def test_seats_are_short_but_not_absent() -> None:
         venues[["venue_id", "capacity"]], on="venue_id", suffixes=("", "_venue"))
     seats = np.fmin(num(one.capacity, np.inf), num(one.capacity_venue, 0))
     ratio = (seats * num(one.hours, 0)).sum() / need
-    assert 0.65 <= ratio <= 0.95
+    assert 0.8 <= ratio <= 1.2
     units = tables["units.csv"]
     assert (units.budget == "").any() and (units.budget != "").mean() > 0.7
     clinical = units.name.str.contains("Hospital|Health Centre")

@@ -4,7 +4,7 @@ A district is a county seat with townships (several counties for a city or provi
 rotating three-shift rosters, township health centres with on-call nights, schools on class
 timetables, agricultural, veterinary and water stations on office hours; public courses from the HR
 bureau and professional courses from each industry bureau, held on weekday evenings, at weekends and
-on weekday daytime. Seats are offered for roughly 70-95 % of the expected demand, some units' budgets
+on weekday daytime. Seats are offered for roughly 85-115 % of the expected demand, some units' budgets
 bind and most clinical units cap absences, so that plans face real trade-offs.
 
 Everything is drawn from one `numpy.random.default_rng(seed)`, so a seed always gives the same

@@ -47,17 +47,18 @@ def travel_pairs(ix: Indexed) -> np.ndarray:
     return np.unique(pairs, axis=0) if len(pairs) else pairs
 
 
-_SESSION_CLASHES: dict[int, tuple[Indexed, list[np.ndarray], np.ndarray]] = {}
+_SESSION_CLASHES: dict[int, tuple[np.ndarray, list[np.ndarray], np.ndarray]] = {}
 
 
 def session_clashes(ix: Indexed) -> tuple[list[np.ndarray], np.ndarray]:
     """Overlap cliques and travel pairs of a dataset, computed once (neighbourhood searches rebuild
     small models many times over the same sessions)."""
-    hit = _SESSION_CLASHES.get(id(ix))
-    if hit is None or hit[0] is not ix:
+    key = id(ix.meeting_start)  # variants of one dataset (residual seats, budgets) share meetings
+    hit = _SESSION_CLASHES.get(key)
+    if hit is None or hit[0] is not ix.meeting_start:
         _SESSION_CLASHES.clear()
-        hit = (ix, overlap_cliques(ix), travel_pairs(ix))
-        _SESSION_CLASHES[id(ix)] = hit
+        hit = (ix.meeting_start, overlap_cliques(ix), travel_pairs(ix))
+        _SESSION_CLASHES[key] = hit
     return hit[1], hit[2]
 
 

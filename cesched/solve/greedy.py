@@ -1,8 +1,12 @@
-"""The first-come-first-served desk: the honest peer, and a complete plan to start CP-SAT from.
+"""Constructive plans that keep every hard rule: the first-come-first-served desk and a fitting greedy.
 
-People come in a seeded random order; each takes the earliest sessions that keep every hard rule
-while a requirement in that session's category is still open. Sessions left under their
-min_attendance are cancelled at the end, as a registration desk would.
+The desk is the honest peer: people come in a seeded random order; each takes the earliest sessions
+that keep every rule while a requirement in that session's category is open; sessions left under
+their min_attendance are cancelled at the end, as a registration desk would.
+
+The fitting greedy is where the optimiser starts: people pick one session per round in turn (no one
+hoards seats early), each the session that closes the most of their remaining need per seat-hour
+and is least contested; sessions left under their minimum are cancelled and their people pick again.
 """
 
 from __future__ import annotations
@@ -37,76 +41,190 @@ def _depth(intervals: list[tuple[int, int]], a: int, b: int) -> int:
     return best
 
 
-def desk_plan(ix: Indexed, cand: Candidates, seed: int = 0) -> np.ndarray:
-    """Boolean per candidate pair: the desk's plan (always keeps every hard rule)."""
-    n = cand.n_pairs
-    chosen = np.zeros(n, dtype=bool)
-    if n == 0:
-        return chosen
-    p_lo, p_hi = _slices(cand.pair_staff, ix.n_staff)
-    pm_lo, pm_hi = _slices(cand.pm_pair, n)
-    order_pc = np.argsort(cand.piece_pair, kind="stable")
-    pc_pair = cand.piece_pair[order_pc]
-    pc_start, pc_end = cand.piece_start[order_pc], cand.piece_end[order_pc]
-    pc_lo, pc_hi = _slices(pc_pair, n)
-    session_start = np.full(len(ix.session_ids), np.iinfo(np.int64).max)
-    np.minimum.at(session_start, ix.meeting_session, ix.meeting_start)
-    cat = ix.session_category[cand.pair_session]
-    hours = ix.session_hours[cand.pair_session]
-    fee = ix.session_fee[cand.pair_session]
-    course = ix.session_course[cand.pair_session]
-    seats = ix.session_capacity.copy()
-    budget = ix.unit_budget.astype(np.float64).copy()
-    budget[ix.unit_budget < 0] = np.inf
-    unit_pieces: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    m_start, m_end, m_zone = ix.meeting_start, ix.meeting_end, ix.meeting_zone
-    rng = np.random.default_rng(seed)
-    for person in rng.permutation(ix.n_staff):
-        lo, hi = p_lo[person], p_hi[person]
-        if lo == hi:
-            continue
-        need = ix.need[person].astype(np.int64).copy()
+class PlanState:
+    """A plan being built pair by pair, checking every hard rule incrementally."""
+
+    def __init__(self, ix: Indexed, cand: Candidates):
+        self.ix, self.cand = ix, cand
+        n = cand.n_pairs
+        self.chosen = np.zeros(n, dtype=bool)
+        self.pm_lo, self.pm_hi = _slices(cand.pm_pair, n)
+        order_pc = np.argsort(cand.piece_pair, kind="stable")
+        self.pc_start = cand.piece_start[order_pc].tolist()
+        self.pc_end = cand.piece_end[order_pc].tolist()
+        self.pc_lo, self.pc_hi = (a.tolist() for a in _slices(cand.piece_pair[order_pc], n))
+        self.cat = ix.session_category[cand.pair_session]
+        self.hours = ix.session_hours[cand.pair_session]
+        self.fee = ix.session_fee[cand.pair_session]
+        self.course = ix.session_course[cand.pair_session]
+        self.seats = ix.session_capacity.copy()
+        self.budget = ix.unit_budget.astype(np.float64).copy()
+        self.budget[ix.unit_budget < 0] = np.inf
+        # pulled-off pieces per (unit, day of start): a check looks at a few days, not the term
+        self.unit_pieces: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+        longest = int((cand.piece_end - cand.piece_start).max(initial=0))
+        self.lookback = longest // 1440 + 1
+        self.need = ix.need.astype(np.int64).copy()
+        self.courses: dict[int, set[int]] = defaultdict(set)
+        self.meetings: dict[int, list[int]] = defaultdict(list)
+        self.week_minutes: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        self.m_start, self.m_end = ix.meeting_start.tolist(), ix.meeting_end.tolist()
+        self.m_zone = ix.meeting_zone.tolist()
+        self.m_week = iso_week(ix.meeting_start).tolist()
+        self.travel = ix.travel.tolist()
+
+    def _meetings(self, i: int) -> list[int]:
+        return self.cand.pm_meeting[self.pm_lo[i]:self.pm_hi[i]].tolist()
+
+    def can_take(self, i: int, person: int) -> bool:
+        """Whether pair i keeps every hard rule given what is already planned."""
+        ix = self.ix
+        s = int(self.cand.pair_session[i])
         unit = int(ix.staff_unit[person])
+        if self.seats[s] <= 0 or self.fee[i] > self.budget[unit] or int(self.course[i]) in self.courses[person]:
+            return False
+        meetings = self._meetings(i)
+        st, en, zn, tr = self.m_start, self.m_end, self.m_zone, self.travel
+        for m in meetings:
+            for t in self.meetings[person]:
+                gap = tr[zn[m]][zn[t]]
+                if st[m] < en[t] + gap and st[t] < en[m] + gap:
+                    return False
         cap = int(ix.weekly_cap[person])
-        limit = int(ix.unit_max_absent[unit])
-        taken_courses: set[int] = set()
-        taken_meetings: list[int] = []
-        week_minutes: dict[int, int] = defaultdict(int)
-        mine = np.arange(lo, hi)
-        for i in mine[np.argsort(session_start[cand.pair_session[mine]], kind="stable")].tolist():
-            c = int(cat[i])
-            if need[c] <= 0:
-                continue
-            s = int(cand.pair_session[i])
-            if seats[s] <= 0 or fee[i] > budget[unit] or int(course[i]) in taken_courses:
-                continue
-            meetings = cand.pm_meeting[pm_lo[i]:pm_hi[i]].tolist()
-            if any(
-                m_start[m] < m_end[t] + ix.travel[m_zone[m], m_zone[t]]
-                and m_start[t] < m_end[m] + ix.travel[m_zone[m], m_zone[t]]
-                for m in meetings for t in taken_meetings
-            ):
-                continue
-            if cap >= 0:
-                extra: dict[int, int] = defaultdict(int)
-                for m in meetings:
-                    extra[int(iso_week(m_start[m]))] += int(m_end[m] - m_start[m])
-                if any(week_minutes[w] + v > cap for w, v in extra.items()):
-                    continue
-            pieces = list(zip(pc_start[pc_lo[i]:pc_hi[i]].tolist(), pc_end[pc_lo[i]:pc_hi[i]].tolist()))
-            if limit >= 0 and any(_depth(unit_pieces[unit], a, b) + 1 > limit for a, b in pieces):
-                continue
-            chosen[i] = True
-            need[c] -= hours[i]
-            seats[s] -= 1
-            budget[unit] -= fee[i]
-            taken_courses.add(int(course[i]))
-            taken_meetings.extend(meetings)
+        if cap >= 0:
+            extra: dict[int, int] = defaultdict(int)
             for m in meetings:
-                week_minutes[int(iso_week(m_start[m]))] += int(m_end[m] - m_start[m])
-            if limit >= 0:
-                unit_pieces[unit].extend(pieces)
-    enrolled = np.bincount(cand.pair_session[chosen], minlength=len(ix.session_ids))
-    under = (enrolled > 0) & (enrolled < ix.session_min)
-    chosen &= ~under[cand.pair_session]
-    return chosen
+                extra[self.m_week[m]] += en[m] - st[m]
+            weeks = self.week_minutes[person]
+            if any(weeks[w] + v > cap for w, v in extra.items()):
+                return False
+        limit = int(ix.unit_max_absent[unit])
+        if limit >= 0:
+            for k in range(self.pc_lo[i], self.pc_hi[i]):
+                a, b = self.pc_start[k], self.pc_end[k]
+                near = [piece for d in range(a // 1440 - self.lookback, (b - 1) // 1440 + 1)
+                        for piece in self.unit_pieces.get((unit, d), ())]
+                if _depth(near, a, b) + 1 > limit:
+                    return False
+        return True
+
+    def take(self, i: int, person: int) -> None:
+        unit = int(self.ix.staff_unit[person])
+        self.chosen[i] = True
+        self.need[person, self.cat[i]] -= self.hours[i]
+        self.seats[self.cand.pair_session[i]] -= 1
+        self.budget[unit] -= self.fee[i]
+        self.courses[person].add(int(self.course[i]))
+        meetings = self._meetings(i)
+        self.meetings[person].extend(meetings)
+        for m in meetings:
+            self.week_minutes[person][self.m_week[m]] += self.m_end[m] - self.m_start[m]
+        for k in range(self.pc_lo[i], self.pc_hi[i]):
+            self.unit_pieces[(unit, self.pc_start[k] // 1440)].append((self.pc_start[k], self.pc_end[k]))
+
+    def drop(self, i: int, person: int) -> None:
+        """Undo a take (a cancelled session gives its seat, fee, hours and time back)."""
+        unit = int(self.ix.staff_unit[person])
+        self.chosen[i] = False
+        self.need[person, self.cat[i]] += self.hours[i]
+        self.seats[self.cand.pair_session[i]] += 1
+        self.budget[unit] += self.fee[i]
+        self.courses[person].discard(int(self.course[i]))
+        for m in self._meetings(i):
+            self.meetings[person].remove(m)
+            self.week_minutes[person][self.m_week[m]] -= self.m_end[m] - self.m_start[m]
+        for k in range(self.pc_lo[i], self.pc_hi[i]):
+            self.unit_pieces[(unit, self.pc_start[k] // 1440)].remove((self.pc_start[k], self.pc_end[k]))
+
+    def under_minimum(self) -> np.ndarray:
+        """Sessions with some but fewer than min_attendance attendees."""
+        enrolled = np.bincount(self.cand.pair_session[self.chosen], minlength=len(self.ix.session_ids))
+        return (enrolled > 0) & (enrolled < self.ix.session_min)
+
+
+def _session_start(ix: Indexed) -> np.ndarray:
+    start = np.full(len(ix.session_ids), np.iinfo(np.int64).max)
+    np.minimum.at(start, ix.meeting_session, ix.meeting_start)
+    return start
+
+
+def desk_plan(ix: Indexed, cand: Candidates, seed: int = 0) -> np.ndarray:
+    """Boolean per candidate pair: the first-come-first-served desk's plan."""
+    state = PlanState(ix, cand)
+    if cand.n_pairs == 0:
+        return state.chosen
+    p_lo, p_hi = _slices(cand.pair_staff, ix.n_staff)
+    start = _session_start(ix)[cand.pair_session]
+    for person in np.random.default_rng(seed).permutation(ix.n_staff).tolist():
+        mine = np.arange(p_lo[person], p_hi[person])
+        for i in mine[np.argsort(start[mine], kind="stable")].tolist():
+            if state.need[person].max() <= 0:
+                break
+            if state.need[person, state.cat[i]] > 0 and state.can_take(i, person):
+                state.take(i, person)
+    return state.chosen & ~state.under_minimum()[cand.pair_session]
+
+
+def fitting_plan(ix: Indexed, cand: Candidates, seed: int = 0, rounds_of_repair: int = 3) -> np.ndarray:
+    """Boolean per candidate pair: the fitting greedy's plan (see module docstring)."""
+    state = PlanState(ix, cand)
+    if cand.n_pairs == 0:
+        return state.chosen
+    rng = np.random.default_rng(seed)
+    demand = np.bincount(cand.pair_session, minlength=len(ix.session_ids))
+    pressure = demand / np.maximum(ix.session_capacity, 1)
+    p_lo, p_hi = _slices(cand.pair_staff, ix.n_staff)
+    pair_pressure = pressure[cand.pair_session]
+    options: dict[int, list[int]] = {}
+    for person in range(ix.n_staff):
+        mine = np.arange(p_lo[person], p_hi[person])
+        options[person] = mine[np.argsort(pair_pressure[mine], kind="stable")].tolist()
+    dead = np.zeros(len(ix.session_ids), dtype=bool)
+    for _ in range(rounds_of_repair + 1):
+        _fill(state, options, rng, pair_pressure, dead)
+        under = state.under_minimum()
+        if not under.any():
+            break
+        dead |= under
+        for i in np.flatnonzero(state.chosen & under[cand.pair_session]).tolist():
+            state.drop(i, int(cand.pair_staff[i]))
+    return state.chosen & ~state.under_minimum()[cand.pair_session]
+
+
+def _fill(state: PlanState, options: dict[int, list[int]], rng, pair_pressure: np.ndarray,
+          dead: np.ndarray) -> None:
+    """Rounds in which every person with open need takes the best-fitting session they still can."""
+    cand = state.cand
+    active = [p for p, opts in options.items() if opts and state.need[p].max() > 0]
+    hours = state.hours.tolist()
+    cats = state.cat.tolist()
+    sessions = cand.pair_session.tolist()
+    while active:
+        still = []
+        for person in rng.permutation(active).tolist():
+            need = state.need[person]
+            best, best_key, kept = None, None, []
+            looked = 0
+            for i in options[person]:
+                c = cats[i]
+                if need[c] <= 0 or dead[sessions[i]] or state.chosen[i]:
+                    if need[c] > 0 and not dead[sessions[i]] and not state.chosen[i]:
+                        kept.append(i)
+                    continue
+                if not state.can_take(i, person):
+                    continue  # rules only tighten as the plan grows: never feasible again
+                kept.append(i)
+                looked += 1
+                fit = min(hours[i], int(need[c])) / hours[i]
+                key = (-fit, pair_pressure[i])
+                if best_key is None or key < best_key:
+                    best, best_key = i, key
+                if looked >= 12:
+                    kept.extend(options[person][options[person].index(i) + 1:])
+                    break
+            options[person] = kept
+            if best is not None:
+                state.take(best, person)
+                if state.need[person].max() > 0:
+                    still.append(person)
+        active = still

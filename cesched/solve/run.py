@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -13,8 +14,14 @@ from ..domain.dataset import Dataset
 from ..model.builder import build_model
 from .options import SolveOptions
 from .plan import Plan, StageResult
-from .greedy import desk_plan
+from .greedy import desk_plan, fitting_plan
+from .lns import improve_shortfall
 from .stages import Progress, SolverSettings, Stopper, run_stages
+
+#: above this many candidate pairs one CP-SAT model is too slow to improve a plan on its own, so a
+#: neighbourhood search on shortfall runs first for LNS_SHARE of the time limit
+LNS_ABOVE_PAIRS = 60_000
+LNS_SHARE = 0.4
 
 ASSIGNMENT_COLUMNS = ["staff_id", "session_id", "course_id", "category", "hours", "fee", "start", "end",
                       "venue_id", "overlap_minutes"]
@@ -38,21 +45,35 @@ def solve(dataset: Dataset, options: SolveOptions | None = None, *, progress: Pr
     settings = settings_for(dataset, options)
     seconds: dict[str, float] = {}
     t = time.monotonic()
+    deadline = t + settings.time_limit  # the limit covers everything solve() does
     ix = index_dataset(dataset)
     cand = build_candidates(dataset, ix)
     seconds["candidates"] = time.monotonic() - t
     t = time.monotonic()
     pm = build_model(dataset, ix, cand)
     seconds["build"] = time.monotonic() - t
-    t = time.monotonic()
-    desk = desk_plan(ix, cand, settings.seed)
-    seconds["desk"] = time.monotonic() - t
     if options.method == "greedy":
+        t = time.monotonic()
+        desk = desk_plan(ix, cand, settings.seed)
+        seconds["desk"] = time.monotonic() - t
         assignments = assignments_frame(dataset, ix, cand, desk)
         return finish_plan(dataset, assignments, [], settings, seconds, pm.stats, interrupted=False,
                            method="greedy")
     t = time.monotonic()
-    outcome = run_stages(pm, dataset.policy.objective, settings, progress, stopper, incumbent=desk)
+    start = fitting_plan(ix, cand, settings.seed)
+    seconds["greedy"] = time.monotonic() - t
+    stage_settings = settings
+    if cand.n_pairs > LNS_ABOVE_PAIRS:
+        t = time.monotonic()
+        lns_seconds = LNS_SHARE * max(0.0, deadline - t)
+        start, lns = improve_shortfall(dataset, ix, cand, start, lns_seconds, settings, progress, stopper)
+        seconds["neighbourhoods"] = time.monotonic() - t
+        pm.stats.update(lns_steps=lns.steps, lns_improving=lns.improving)
+    t = time.monotonic()
+    if settings.deterministic:
+        stage_settings = replace(settings, time_limit=max(0.1, deadline - t))
+    outcome = run_stages(pm, dataset.policy.objective, stage_settings, progress, stopper, incumbent=start,
+                         deadline=None if settings.deterministic else max(deadline, t + 0.1))
     seconds["solve"] = time.monotonic() - t
     chosen = outcome.chosen if outcome.chosen is not None else np.zeros(cand.n_pairs, dtype=bool)
     assignments = assignments_frame(dataset, ix, cand, chosen)

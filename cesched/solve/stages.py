@@ -92,11 +92,15 @@ def _evaluate(expr: cp_model.LinearExpr, solution: list[int]) -> int:
 
 def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettings,
                progress: Progress | None = None, stopper: Stopper | None = None,
-               incumbent: np.ndarray | None = None) -> StageOutcome:
+               incumbent: np.ndarray | None = None, deadline: float | None = None) -> StageOutcome:
+    """Solve the stages in order. ``deadline`` (time.monotonic) ends the wall-clock budget; by
+    default it is ``settings.time_limit`` from now."""
     outcome = StageOutcome()
     # the budget is wall-clock seconds, or CP-SAT's deterministic seconds when a run must be
     # reproducible (then the wall clock is only a safety net at three times the limit)
-    wall_deadline = time.monotonic() + settings.time_limit * (3 if settings.deterministic else 1)
+    if deadline is None:
+        deadline = time.monotonic() + settings.time_limit
+    wall_deadline = deadline + (2 * settings.time_limit if settings.deterministic else 0)
     dtime_left = settings.time_limit
     stages = list(objective.stages)
     chosen = incumbent  # the plan (e.g. the desk's) every stage starts from and falls back to
@@ -109,8 +113,10 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
                                                bound=None, gap=None, seconds=0.0, solutions=0))
             continue
         left = len(stages) - number
+        expr, scale = _stage_expr(pm, terms, objective.weights)  # may build the term: takes time
+        if not settings.deterministic:
+            remaining = wall_deadline - time.monotonic()
         budget = remaining * (0.5 if number == 0 and left > 1 else 1.0 / left)
-        expr, scale = _stage_expr(pm, terms, objective.weights)
         flat = cp_model.FlatIntExpr(expr)
         if not flat.vars:  # nothing to decide (e.g. overlap when shifts forbid it): a constant
             value = flat.offset / scale

@@ -1,0 +1,174 @@
+"""Large-neighbourhood search on total shortfall, for districts too big for one CP-SAT model.
+
+Each step frees a group of people chosen across the rows that bind (people short of hours, and
+those holding seats in sessions the short could take), fixes everyone else, and re-solves that
+part with CP-SAT for a few seconds. The sub-model keeps every rule exact: it holds all current
+attendees of every session it touches and all attendances of the freed people's units, fixed, so
+capacity, min_attendance, budget and coverage rows see the whole plan.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from ..candidates import HOURS_SCALE, Candidates, Indexed, shortfall_hours, subset
+from ..domain.dataset import Dataset
+from ..model.builder import build_model
+from .stages import Progress, SolverSettings, Stopper
+
+
+STEP_SECONDS = 2.0  # per neighbourhood: many small steps beat a few long ones
+STEP_WORKERS = 2
+
+
+@dataclass
+class LnsStats:
+    steps: int = 0
+    improving: int = 0
+    seconds: float = 0.0
+
+
+class _Index:
+    """Pair lookups by person and by session, built once."""
+
+    def __init__(self, ix: Indexed, cand: Candidates):
+        self.staff_lo = np.searchsorted(cand.pair_staff, np.arange(ix.n_staff), side="left")
+        self.staff_hi = np.searchsorted(cand.pair_staff, np.arange(ix.n_staff), side="right")
+        self.by_session = np.argsort(cand.pair_session, kind="stable")
+        sorted_sessions = cand.pair_session[self.by_session]
+        n_sessions = len(ix.session_ids)
+        self.sess_lo = np.searchsorted(sorted_sessions, np.arange(n_sessions), side="left")
+        self.sess_hi = np.searchsorted(sorted_sessions, np.arange(n_sessions), side="right")
+
+    def person_pairs(self, person: int) -> np.ndarray:
+        return np.arange(self.staff_lo[person], self.staff_hi[person])
+
+    def session_pairs(self, session: int) -> np.ndarray:
+        return self.by_session[self.sess_lo[session]:self.sess_hi[session]]
+
+
+def _neighbourhood(rng, ix: Indexed, cand: Candidates, look: _Index, chosen: np.ndarray,
+                   short: np.ndarray, target_pairs: int) -> np.ndarray:
+    """People to free: short people, and those holding seats in the sessions they could take."""
+    free = np.zeros(ix.n_staff, dtype=bool)
+    weights = short.astype(float)
+    if weights.sum() == 0:
+        return free
+    weights /= weights.sum()
+    size = 0
+    for _ in range(200):
+        seed = int(rng.choice(ix.n_staff, p=weights))
+        group = [seed]
+        sessions = cand.pair_session[look.person_pairs(seed)]
+        for s in rng.permutation(sessions)[:6].tolist():
+            holders = look.session_pairs(s)
+            holders = cand.pair_staff[holders[chosen[holders]]]
+            group.extend(rng.permutation(holders)[:4].tolist())
+        for person in group:
+            if not free[person]:
+                free[person] = True
+                size += look.staff_hi[person] - look.staff_lo[person]
+        if size >= target_pairs:
+            break
+    return free
+
+
+def _sub_problem(ix: Indexed, cand: Candidates, chosen: np.ndarray, free: np.ndarray):
+    """The freed people's pairs plus the fixed attendances a rule needs to see one by one.
+
+    Seats and budgets taken by everyone else become residual capacities and budgets; only
+    sessions with a min_attendance keep their fixed attendees (the count decides whether the
+    session runs), and under "allow" the fixed attendances that pull people of the freed units
+    off shift (the coverage rows count them instant by instant).
+    """
+    freed_pair = free[cand.pair_staff]
+    others = chosen & ~freed_pair
+    keep_fixed = np.zeros(cand.n_pairs, dtype=bool)
+    if len(cand.piece_pair):
+        units = np.zeros(len(ix.unit_ids), dtype=bool)
+        units[ix.staff_unit[free]] = True
+        pulled = np.zeros(cand.n_pairs, dtype=bool)
+        pulled[cand.piece_pair] = True
+        keep_fixed |= others & pulled & units[ix.staff_unit[cand.pair_staff]]
+    touched = np.zeros(len(ix.session_ids), dtype=bool)
+    touched[cand.pair_session[freed_pair | keep_fixed]] = True
+    keep_fixed |= others & touched[cand.pair_session] & (ix.session_min > 0)[cand.pair_session]
+    folded = others & ~keep_fixed
+    seats = ix.session_capacity - np.bincount(cand.pair_session[folded], minlength=len(ix.session_ids))
+    spent = np.bincount(ix.staff_unit[cand.pair_staff[folded]], weights=ix.session_fee[cand.pair_session[folded]],
+                        minlength=len(ix.unit_ids)).astype(np.int64)
+    budget = np.where(ix.unit_budget >= 0, ix.unit_budget - spent, -1)
+    residual = replace(ix, session_capacity=seats, unit_budget=budget)
+    keep = freed_pair | keep_fixed
+    return residual, keep, keep_fixed[keep]
+
+
+def improve_shortfall(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.ndarray, seconds: float,
+                      settings: SolverSettings, progress: Progress | None = None,
+                      stopper: Stopper | None = None) -> tuple[np.ndarray, LnsStats]:
+    """Lower total shortfall from a valid plan; every accepted step keeps every rule."""
+    stats = LnsStats()
+    t0 = time.monotonic()
+    deadline = t0 + seconds
+    rng = np.random.default_rng(settings.seed)
+    look = _Index(ix, cand)
+    chosen = chosen.copy()
+    short = shortfall_hours(ix, cand, chosen)
+    best = int(short.sum())
+    target = 4000
+    dtime_left = seconds  # in deterministic mode the budget counts CP-SAT's deterministic seconds
+
+    def has_time() -> bool:
+        if settings.deterministic:
+            return dtime_left > 0 and time.monotonic() < deadline + 2 * seconds
+        return time.monotonic() < deadline - 0.5
+
+    while has_time() and best > 0 and not (stopper and stopper.stopped):
+        free = _neighbourhood(rng, ix, cand, look, chosen, short, target)
+        residual, keep, fixed = _sub_problem(ix, cand, chosen, free)
+        sub = subset(cand, keep)
+        pm = build_model(ds, residual, sub, terms=("shortfall_hours",), fixed=fixed)
+        current = chosen[keep]
+        pm.model.minimize(pm.term("shortfall_hours").expr())
+        hint = pm.complete(current)
+        pm.model.proto.solution_hint.vars.extend(range(len(hint)))
+        pm.model.proto.solution_hint.values.extend(hint)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = min(settings.workers, STEP_WORKERS)
+        solver.parameters.random_seed = settings.seed + stats.steps
+        if settings.deterministic:  # one worker and a deterministic limit: the same steps every run
+            solver.parameters.num_workers = 1
+            solver.parameters.max_deterministic_time = min(STEP_SECONDS, dtime_left)
+        else:
+            solver.parameters.max_time_in_seconds = max(0.2, min(STEP_SECONDS, deadline - time.monotonic()))
+        solver.parameters.catch_sigint_signal = False
+        if stopper:
+            stopper.attach(solver)
+        status = solver.solve(pm.model)
+        if stopper:
+            stopper.attach(None)
+        stats.steps += 1
+        dtime_left -= solver.response_proto.deterministic_time
+        if status == cp_model.OPTIMAL:
+            target = int(target * 1.3)
+        elif status != cp_model.FEASIBLE or solver.response_proto.deterministic_time > 0.8 * STEP_SECONDS:
+            target = max(1000, int(target * 0.7))
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            continue
+        trial = chosen.copy()
+        trial[np.flatnonzero(keep)] = pm.chosen(list(solver.response_proto.solution))
+        trial_short = shortfall_hours(ix, cand, trial)
+        total = int(trial_short.sum())
+        if total <= best:
+            if total < best:
+                stats.improving += 1
+                if progress:
+                    progress("shortfall_hours (neighbourhoods)", total / HOURS_SCALE, float("nan"),
+                             time.monotonic() - t0)
+            chosen, short, best = trial, trial_short, total
+    stats.seconds = time.monotonic() - t0
+    return chosen, stats
