@@ -97,9 +97,9 @@ def index_dataset(ds: Dataset) -> Indexed:
     venue_zone = ds.venues.set_index("venue_id")["zone"]
     travel = np.full((len(zones_all), len(zones_all)), ds.policy.rules.default_travel_minutes, dtype=np.int64)
     np.fill_diagonal(travel, 0)
-    for row in ds.travel.itertuples():
-        a, b = zones_all.get_loc(row.zone_a), zones_all.get_loc(row.zone_b)
-        if a >= 0 and b >= 0:
+    for row in ds.travel.itertuples():  # rows naming zones no unit or venue uses change nothing
+        if row.zone_a in zones_all and row.zone_b in zones_all:
+            a, b = zones_all.get_loc(row.zone_a), zones_all.get_loc(row.zone_b)
             travel[a, b] = travel[b, a] = row.minutes
     staff_pos = pd.Index(staff["staff_id"])
     shifts = ds.shifts
@@ -110,7 +110,8 @@ def index_dataset(ds: Dataset) -> Indexed:
         staff_unit=unit_pos.get_indexer(staff["unit_id"]).astype(np.int64),
         staff_field=fields.get_indexer(staff["field"]).astype(np.int64),
         need=np.maximum(_scaled(req, HOURS_SCALE), 0),
-        weekly_cap=np.where(np.isnan(cap), -1, np.round(np.nan_to_num(cap) * 60)).astype(np.int64),
+        # whole minutes of meetings fit a cap of h hours when they fit floor(60 h)
+        weekly_cap=np.where(np.isnan(cap), -1, np.floor(np.nan_to_num(cap) * 60 + 1e-9)).astype(np.int64),
         unit_ids=ds.units["unit_id"].to_numpy(dtype=object),
         unit_zone=zones_all.get_indexer(ds.units["zone"]).astype(np.int64),
         unit_budget=np.where(ds.units["budget"].isna(), -1, _scaled(ds.units["budget"].fillna(0), MONEY_SCALE)),
@@ -184,7 +185,8 @@ def _block_pairs(ix: Indexed, by_field: list[np.ndarray], staff: np.ndarray, run
 def build_candidates(ds: Dataset, ix: Indexed | None = None) -> Candidates:
     ix = ix or index_dataset(ds)
     forbid = ds.policy.rules.shift_overlap == "forbid"
-    rest_minutes = int(round(ds.policy.rules.rest_after_night_hours * 60))
+    # a breach starts less than R hours after the shift: for whole minutes, less than ceil(60 R)
+    rest_minutes = int(np.ceil(ds.policy.rules.rest_after_night_hours * 60 - 1e-9))
     by_field = eligible_sessions_by_field(ix, ds.courses)
     runnable = (ix.session_capacity > 0) & (ix.session_min <= ix.session_capacity)
     min_session = ix.session_min > 0

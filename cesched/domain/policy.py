@@ -90,8 +90,11 @@ class Policy(_Section):
 
     @model_validator(mode="after")
     def _hours_scale(self) -> "Policy":
-        for name in ("public_hours", "professional_hours"):
-            value = getattr(self.requirements, name)
-            if round(value * 100) != value * 100:
-                raise ValueError(f"requirements.{name} must have at most 2 decimals, got {value}")
+        """Hours are kept exact at 0.01 h internally, so more decimals would be silently rounded."""
+        for section, name in (("requirements", "public_hours"), ("requirements", "professional_hours"),
+                              ("rules", "rest_after_night_hours"), ("rules", "max_weekly_hours"),
+                              ("rules", "max_weekly_load_hours")):
+            value = getattr(getattr(self, section), name)
+            if abs(round(value * 100) - value * 100) > 1e-6:
+                raise ValueError(f"{section}.{name} must have at most 2 decimals, got {value}")
         return self

@@ -25,7 +25,7 @@ TERM_SCALE: dict[str, int] = {
     "largest_shortfall_hours": HOURS_SCALE,
     "overlap_minutes": 1,
     "rest_breaches": 1,
-    "overload_hours": 60,
+    "overload_hours": 6000,  # centi-minutes: a limit of 40.01 h is a whole 240,060
     "unit_peak_days": 1,
     "spend": MONEY_SCALE,
     "training_minutes": 1,
@@ -290,12 +290,12 @@ def _shortfall_terms(model, x, ix: Indexed, cand: Candidates, derived) -> dict[s
 def _overload_term(model, x, ds: Dataset, ix: Indexed, cand: Candidates, pm_week, pm_minutes, derived) -> Term:
     """Per person and ISO week: shift minutes + meeting minutes above the weekly load limit."""
     term = Term()
-    limit = int(round(ds.policy.rules.max_weekly_load_hours * 60))
+    limit = int(round(ds.policy.rules.max_weekly_load_hours * 6000))  # centi-minutes, exact to 0.01 h
     if limit <= 0:
         return term
     s_staff, s_week, s_minutes = ix.roster.weekly_shift_minutes()
-    shift_load = dict(zip(zip(s_staff.tolist(), s_week.tolist()), s_minutes.tolist()))
-    pair, week, minutes = _pair_week_minutes(cand, pm_week, pm_minutes, np.ones(len(pm_week), dtype=bool))
+    shift_load = dict(zip(zip(s_staff.tolist(), s_week.tolist()), (100 * s_minutes).tolist()))
+    pair, week, minutes = _pair_week_minutes(cand, pm_week, 100 * pm_minutes, np.ones(len(pm_week), dtype=bool))
     staff = cand.pair_staff[pair]
     order, starts, ends = _runs(staff, week)
     pair_o, min_o = pair[order].tolist(), minutes[order].tolist()

@@ -14,6 +14,7 @@ from ..domain.dataset import Dataset
 from ..model.builder import build_model
 from .options import SolveOptions
 from .plan import Plan, StageResult
+from .bound import flow_bound
 from .greedy import desk_plan, fitting_plan
 from .lns import improve_shortfall
 from .stages import Progress, SolverSettings, Stopper, run_stages
@@ -72,8 +73,10 @@ def solve(dataset: Dataset, options: SolveOptions | None = None, *, progress: Pr
     t = time.monotonic()
     if settings.deterministic:
         stage_settings = replace(settings, time_limit=max(0.1, deadline - t))
+    bounds = {"shortfall_hours": flow_bound(ix, cand)}
     outcome = run_stages(pm, dataset.policy.objective, stage_settings, progress, stopper, incumbent=start,
-                         deadline=None if settings.deterministic else max(deadline, t + 0.1))
+                         deadline=None if settings.deterministic else max(deadline, t + 0.1),
+                         term_bounds=bounds)
     seconds["solve"] = time.monotonic() - t
     chosen = outcome.chosen if outcome.chosen is not None else np.zeros(cand.n_pairs, dtype=bool)
     assignments = assignments_frame(dataset, ix, cand, chosen)

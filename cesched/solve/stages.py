@@ -92,7 +92,8 @@ def _evaluate(expr: cp_model.LinearExpr, solution: list[int]) -> int:
 
 def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettings,
                progress: Progress | None = None, stopper: Stopper | None = None,
-               incumbent: np.ndarray | None = None, deadline: float | None = None) -> StageOutcome:
+               incumbent: np.ndarray | None = None, deadline: float | None = None,
+               term_bounds: dict[str, int] | None = None) -> StageOutcome:
     """Solve the stages in order. ``deadline`` (time.monotonic) ends the wall-clock budget; by
     default it is ``settings.time_limit`` from now."""
     outcome = StageOutcome()
@@ -116,6 +117,10 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
         expr, scale = _stage_expr(pm, terms, objective.weights)  # may build the term: takes time
         if not settings.deterministic:
             remaining = wall_deadline - time.monotonic()
+        if remaining <= 0.05:  # building the term used up the time
+            outcome.results.append(StageResult(name=name, terms=terms, status="skipped", value=None,
+                                               bound=None, gap=None, seconds=0.0, solutions=0))
+            continue
         budget = remaining * (0.5 if number == 0 and left > 1 else 1.0 / left)
         flat = cp_model.FlatIntExpr(expr)
         if not flat.vars:  # nothing to decide (e.g. overlap when shifts forbid it): a constant
@@ -168,6 +173,11 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
                                "the model is built wrong (an empty plan is always feasible)")
         if result_status == "optimal":
             bound = value_int
+        elif len(terms) == 1 and term_bounds and terms[0] in term_bounds:
+            # a bound proved outside CP-SAT (e.g. the max-flow bound on shortfall), in stage units
+            bound = max(bound, objective.weights[terms[0]] * term_bounds[terms[0]] * (scale // TERM_SCALE[terms[0]]))
+            if bound >= value_int:
+                result_status = "optimal"  # the outside bound meets the plan: proven
         gap = 0.0 if value_int == 0 else max(0.0, (value_int - bound) / abs(value_int))
         outcome.results.append(StageResult(
             name=name, terms=terms, status=result_status, value=value_int / scale, bound=bound / scale,
