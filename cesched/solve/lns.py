@@ -109,7 +109,7 @@ def _sub_problem(ix: Indexed, cand: Candidates, chosen: np.ndarray, free: np.nda
 
 def improve_shortfall(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.ndarray, seconds: float,
                       settings: SolverSettings, progress: Progress | None = None,
-                      stopper: Stopper | None = None) -> tuple[np.ndarray, LnsStats]:
+                      stopper: Stopper | None = None, bound: int = 0) -> tuple[np.ndarray, LnsStats]:
     """Lower total shortfall from a valid plan; every accepted step keeps every rule."""
     stats = LnsStats()
     t0 = time.monotonic()
@@ -167,7 +167,7 @@ def improve_shortfall(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.nda
             if total < best:
                 stats.improving += 1
                 if progress:
-                    progress("shortfall_hours (neighbourhoods)", total / HOURS_SCALE, float("nan"),
+                    progress("shortfall_hours (neighbourhoods)", total / HOURS_SCALE, bound / HOURS_SCALE,
                              time.monotonic() - t0)
             chosen, short, best = trial, trial_short, total
     stats.seconds = time.monotonic() - t0

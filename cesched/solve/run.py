@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from ..candidates import Candidates, Indexed, build_candidates, index_dataset
+from ..candidates import HOURS_SCALE, Candidates, Indexed, build_candidates, index_dataset, shortfall_hours
 from ..domain.dataset import Dataset
 from ..model.builder import build_model
 from .options import SolveOptions
@@ -23,6 +23,8 @@ from .stages import Progress, SolverSettings, Stopper, run_stages
 #: neighbourhood search on shortfall runs first for LNS_SHARE of the time limit
 LNS_ABOVE_PAIRS = 60_000
 LNS_SHARE = 0.4
+#: above this many pairs no single CP-SAT model is built at all (memory and build time)
+FULL_MODEL_MAX_PAIRS = 1_500_000
 
 ASSIGNMENT_COLUMNS = ["staff_id", "session_id", "course_id", "category", "hours", "fee", "start", "end",
                       "venue_id", "overlap_minutes"]
@@ -50,38 +52,73 @@ def solve(dataset: Dataset, options: SolveOptions | None = None, *, progress: Pr
     ix = index_dataset(dataset)
     cand = build_candidates(dataset, ix)
     seconds["candidates"] = time.monotonic() - t
-    t = time.monotonic()
-    pm = build_model(dataset, ix, cand)
-    seconds["build"] = time.monotonic() - t
+    stats = {"pairs": cand.n_pairs}
     if options.method == "greedy":
         t = time.monotonic()
         desk = desk_plan(ix, cand, settings.seed)
         seconds["desk"] = time.monotonic() - t
-        assignments = assignments_frame(dataset, ix, cand, desk)
-        return finish_plan(dataset, assignments, [], settings, seconds, pm.stats, interrupted=False,
-                           method="greedy")
+        return finish_plan(dataset, assignments_frame(dataset, ix, cand, desk), [], settings, seconds, stats,
+                           interrupted=False, method="greedy")
     t = time.monotonic()
     start = fitting_plan(ix, cand, settings.seed)
     seconds["greedy"] = time.monotonic() - t
-    stage_settings = settings
+    t = time.monotonic()
+    bounds = {"shortfall_hours": flow_bound(ix, cand)}
+    seconds["bound"] = time.monotonic() - t
+    if cand.n_pairs > FULL_MODEL_MAX_PAIRS:
+        chosen, stages = _neighbourhoods_only(dataset, ix, cand, start, bounds, settings, deadline, seconds,
+                                              stats, progress, stopper)
+    else:
+        chosen, stages = _staged(dataset, ix, cand, start, bounds, settings, deadline, seconds, stats,
+                                 progress, stopper)
+    return finish_plan(dataset, assignments_frame(dataset, ix, cand, chosen), stages, settings, seconds, stats,
+                       interrupted=bool(stopper and stopper.stopped))
+
+
+def _staged(dataset, ix, cand, start, bounds, settings, deadline, seconds, stats, progress, stopper):
+    """One CP-SAT model, every stage; large models first improve shortfall by neighbourhoods."""
+    t = time.monotonic()
+    pm = build_model(dataset, ix, cand)
+    seconds["build"] = time.monotonic() - t
+    stats.update(pm.stats)
     if cand.n_pairs > LNS_ABOVE_PAIRS:
         t = time.monotonic()
-        lns_seconds = LNS_SHARE * max(0.0, deadline - t)
-        start, lns = improve_shortfall(dataset, ix, cand, start, lns_seconds, settings, progress, stopper)
+        start, lns = improve_shortfall(dataset, ix, cand, start, LNS_SHARE * max(0.0, deadline - t), settings,
+                                       progress, stopper, bounds["shortfall_hours"])
         seconds["neighbourhoods"] = time.monotonic() - t
-        pm.stats.update(lns_steps=lns.steps, lns_improving=lns.improving)
+        stats.update(lns_steps=lns.steps, lns_improving=lns.improving)
     t = time.monotonic()
-    if settings.deterministic:
-        stage_settings = replace(settings, time_limit=max(0.1, deadline - t))
-    bounds = {"shortfall_hours": flow_bound(ix, cand)}
+    stage_settings = replace(settings, time_limit=max(0.1, deadline - t)) if settings.deterministic else settings
     outcome = run_stages(pm, dataset.policy.objective, stage_settings, progress, stopper, incumbent=start,
                          deadline=None if settings.deterministic else max(deadline, t + 0.1),
                          term_bounds=bounds)
     seconds["solve"] = time.monotonic() - t
-    chosen = outcome.chosen if outcome.chosen is not None else np.zeros(cand.n_pairs, dtype=bool)
-    assignments = assignments_frame(dataset, ix, cand, chosen)
-    return finish_plan(dataset, assignments, outcome.results, settings, seconds, pm.stats,
-                       interrupted=bool(stopper and stopper.stopped))
+    chosen = outcome.chosen if outcome.chosen is not None else start
+    return chosen, outcome.results
+
+
+def _neighbourhoods_only(dataset, ix, cand, start, bounds, settings, deadline, seconds, stats, progress, stopper):
+    """A district too big for one model: shortfall by neighbourhoods for the whole time, bounded by
+    the max flow; later stages are reported from the plan but not optimised."""
+    t = time.monotonic()
+    chosen, lns = improve_shortfall(dataset, ix, cand, start, max(0.0, deadline - t), settings, progress, stopper,
+                                    bounds["shortfall_hours"])
+    seconds["neighbourhoods"] = time.monotonic() - t
+    stats.update(lns_steps=lns.steps, lns_improving=lns.improving, full_model=0)
+    value = float(shortfall_hours(ix, cand, chosen).sum()) / HOURS_SCALE
+    bound = bounds["shortfall_hours"] / HOURS_SCALE
+    stages = []
+    for terms in dataset.policy.objective.stages:
+        name = "+".join(terms)
+        if terms == ("shortfall_hours",):
+            status = "optimal" if bound >= value else "feasible"
+            gap = 0.0 if value == 0 else max(0.0, (value - bound) / value)
+            stages.append(StageResult(name=name, terms=terms, status=status, value=value, bound=bound, gap=gap,
+                                      seconds=seconds["neighbourhoods"], solutions=lns.improving))
+        else:
+            stages.append(StageResult(name=name, terms=terms, status="skipped", value=None, bound=None,
+                                      gap=None, seconds=0.0, solutions=0))
+    return chosen, stages
 
 
 def assignments_frame(dataset: Dataset, ix: Indexed, cand: Candidates, chosen: np.ndarray) -> pd.DataFrame:

