@@ -65,8 +65,8 @@ def format_summary(plan: Plan) -> str:
         value = "-" if s.value is None else f"{s.value:,.6g}"
         bound = "-" if s.bound is None else f"{s.bound:,.6g}"
         gap = "-" if s.gap is None else f"{100 * s.gap:.1f}%"
-        proof = {"optimal": "optimal", "feasible": "not proven", "skipped": "skipped",
-                 "no_solution": "no plan found"}[s.status]
+        proof = {"optimal": "optimal", "feasible": "not proven", "skipped": "skipped (no time left)",
+                 "no_solution": "no plan found", "ignored": "weight 0"}[s.status]
         lines.append(f"{i}. {s.name:<29}{value:>14}{bound:>14}{gap:>8}  {proof}")
     k = plan.kpis
     lines.append(f"assignments: {k.assignments}, compliant staff: {k.staff_compliant}, "

@@ -7,7 +7,8 @@ from typing import Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-StageStatus = Literal["optimal", "feasible", "no_solution", "skipped"]
+#: "ignored": every term of the stage weighs 0 in [objective], so there is nothing to minimise
+StageStatus = Literal["optimal", "feasible", "no_solution", "skipped", "ignored"]
 
 
 class StageResult(BaseModel):

@@ -176,7 +176,7 @@ def finish_plan(dataset: Dataset, assignments: pd.DataFrame, stages, settings: S
         status = "interrupted"
     elif not stages or any(s.status == "no_solution" for s in stages):
         status = "no_solution" if not len(assignments) else "feasible"
-    elif all(s.status in ("optimal", "skipped") for s in stages) and not any(s.status == "skipped" for s in stages):
+    elif all(s.status in ("optimal", "ignored") for s in stages):
         status = "optimal"
     else:
         status = "feasible"

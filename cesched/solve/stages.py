@@ -167,8 +167,11 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
     for number, terms in enumerate(stages):
         name = "+".join(terms)
         remaining = dtime_left if settings.deterministic else wall_deadline - time.monotonic()
-        if (all(objective.weights[t] == 0 for t in terms) or remaining <= 0.05
-                or (stopper and stopper.stopped)):
+        if all(objective.weights[t] == 0 for t in terms):
+            outcome.results.append(StageResult(name=name, terms=terms, status="ignored", value=None,
+                                               bound=None, gap=None, seconds=0.0, solutions=0))
+            continue
+        if remaining <= 0.05 or (stopper and stopper.stopped):
             outcome.results.append(StageResult(name=name, terms=terms, status="skipped", value=None,
                                                bound=None, gap=None, seconds=0.0, solutions=0))
             continue
