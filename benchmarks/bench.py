@@ -22,27 +22,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run_case(dataset: Path, time_limit: float, workers: int) -> dict:
     import cesched
-    from cesched.candidates import build_candidates, index_dataset
-    from cesched.model.builder import build_model
-    from cesched.solve.greedy import desk_plan
-    from cesched.solve.run import assignments_frame
 
     out: dict = {}
     t = time.monotonic()
     ds = cesched.load_dataset(dataset)
     out["load_s"] = time.monotonic() - t
-    t = time.monotonic()
-    ix = index_dataset(ds)
-    cand = build_candidates(ds, ix)
-    out["pairs"] = cand.n_pairs
-    out["candidates_s"] = time.monotonic() - t
-    t = time.monotonic()
-    desk = desk_plan(ix, cand, 0)
-    out["desk_s"] = time.monotonic() - t
-    out["desk_shortfall"] = cesched.audit(ds, assignments_frame(ds, ix, cand, desk)).kpis.shortfall_hours
-    t = time.monotonic()
-    build_model(ds, ix, cand)
-    out["build_s"] = time.monotonic() - t
+    desk = cesched.solve(ds, cesched.SolveOptions(method="greedy", seed=0))
+    out["desk_shortfall"] = desk.kpis.shortfall_hours
+    out["desk_s"] = sum(desk.seconds.values())
+    del desk
     first: list[float] = []
 
     def progress(stage, value, bound, elapsed):
@@ -55,7 +43,8 @@ def run_case(dataset: Path, time_limit: float, workers: int) -> dict:
     out["end_to_end_s"] = time.monotonic() - t0 + out["load_s"]
     out["first_plan_s"] = first[0] if first else None
     s1 = plan.stages[0]
-    out.update(status=plan.status, stage1=s1.value, stage1_bound=s1.bound, stage1_gap=s1.gap,
+    out.update(pairs=plan.model_stats.get("pairs"), build_s=plan.seconds.get("build", 0.0),
+               status=plan.status, stage1=s1.value, stage1_bound=s1.bound, stage1_gap=s1.gap,
                stage1_status=s1.status, seconds=plan.seconds,
                stages={s.name: [s.value, s.bound, s.status] for s in plan.stages},
                audit_ok=bool(cesched.audit(ds, plan.assignments).ok))
@@ -83,6 +72,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--cache", type=Path, default=Path("/tmp/cesched-bench"))
     ap.add_argument("--out", type=Path, default=None, help="Markdown file for the table")
+    ap.add_argument("--json", type=Path, default=None, help="raw figures of every case")
     ap.add_argument("--case", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.case:
@@ -105,6 +95,8 @@ def main() -> None:
     print(table)
     if args.out:
         args.out.write_text(table)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1, default=str))
 
 
 def render(rows: list[dict], args) -> str:

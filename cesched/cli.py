@@ -82,6 +82,43 @@ def generate(out: str, n_staff: int, seed: int) -> None:
     click.echo(f"wrote {path} ({n_staff:,} staff, seed {seed}) in {time.monotonic() - t:.1f}s")
 
 
+@main.command("audit")
+@click.argument("dataset", type=click.Path(file_okay=False))
+@click.argument("plan", type=click.Path())
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="violations listed")
+def audit_command(dataset: str, plan: str, limit: int) -> None:
+    """Check PLAN (a plan folder or an assignments.csv) against DATASET: every broken rule, then the
+    plan's figure at every objective stage. Exit 1 when a rule is broken."""
+    from .audit import audit
+    from .io.plan_files import read_assignments
+    from .reports import KPI_LABELS
+
+    ds = _load(dataset)
+    try:
+        assignments = read_assignments(plan)
+    except DatasetError as exc:
+        _fail_on_dataset(exc)
+    result = audit(ds, assignments)
+    v = result.violations
+    if len(v):
+        counts = v["rule"].value_counts()
+        click.echo(f"{len(v)} broken rule instance(s): " + ", ".join(f"{r} {n}" for r, n in counts.items()))
+        for row in v.head(limit).itertuples():
+            who = " ".join(f"{k}={getattr(row, k)}" for k in ("staff_id", "session_id", "unit_id")
+                           if isinstance(getattr(row, k), str) and getattr(row, k))
+            click.echo(f"  {row.rule}: {who}: {row.detail} (by {row.amount:g})")
+        if len(v) > limit:
+            click.echo(f"  ... and {len(v) - limit} more (--limit)")
+    else:
+        click.echo("every rule holds")
+    k = result.kpis
+    click.echo(f"assignments: {k.assignments}, compliant staff: {k.staff_compliant}, "
+               f"sessions running: {k.sessions_running}, cancelled: {k.sessions_cancelled}")
+    for i, (name, label) in enumerate(KPI_LABELS.items(), start=1):
+        click.echo(f"  {i}. {label:<38}{getattr(k, name):>14,.6g}")
+    sys.exit(1 if len(v) else 0)
+
+
 class _Live:
     """One live progress line on a terminal, plain lines otherwise."""
 

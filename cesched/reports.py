@@ -65,7 +65,7 @@ def format_summary(plan: Plan) -> str:
         value = "-" if s.value is None else f"{s.value:,.6g}"
         bound = "-" if s.bound is None else f"{s.bound:,.6g}"
         gap = "-" if s.gap is None else f"{100 * s.gap:.1f}%"
-        proof = {"optimal": "optimal", "feasible": "not proven", "skipped": "skipped (no time left)",
+        proof = {"optimal": "optimal", "feasible": "not proven", "skipped": "skipped (not optimised)",
                  "no_solution": "no plan found", "ignored": "weight 0"}[s.status]
         lines.append(f"{i}. {s.name:<29}{value:>14}{bound:>14}{gap:>8}  {proof}")
     k = plan.kpis

@@ -89,3 +89,25 @@ def test_generate_then_check(tmp_path):
     assert run("check", str(out)).exit_code == 0
     again = run("generate", str(out), "--staff", "60")
     assert again.exit_code == 1 and "choose a new or empty folder" in again.output
+
+
+def test_audit_passes_an_engine_plan_and_flags_a_broken_one(tmp_path):
+    out = tmp_path / "plan"
+    assert run("solve", str(SAMPLES / "tiny-forbid"), "-o", str(out), "--time-limit", "60", "--quiet").exit_code == 0
+    clean = run("audit", str(SAMPLES / "tiny-forbid"), str(out))
+    assert clean.exit_code == 0 and "every rule holds" in clean.output
+    assert "1. shortfall (credit h)" in clean.output and "566" in clean.output
+    broken = tmp_path / "assignments.csv"
+    rows = (out / "assignments.csv").read_text().splitlines()
+    broken.write_text("\n".join(rows + [rows[1]]) + "\n")  # the same pair twice
+    result = run("audit", str(SAMPLES / "tiny-forbid"), str(broken))
+    assert result.exit_code == 1
+    assert "duplicate_assignment" in result.output
+
+
+def test_audit_of_a_file_without_the_columns_exits_2(tmp_path):
+    bad = tmp_path / "assignments.csv"
+    bad.write_text("person,session\nS000001,X00002\n")
+    result = run("audit", str(SAMPLES / "tiny-forbid"), str(bad))
+    assert result.exit_code == 2
+    assert "column 'staff_id'" in result.output and "column 'session_id'" in result.output

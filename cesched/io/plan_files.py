@@ -22,6 +22,33 @@ class PlanFolderError(ValueError):
     """The output folder cannot be used (it is the dataset, or holds something that is not a plan)."""
 
 
+def read_assignments(path: str | Path) -> pd.DataFrame:
+    """A plan's (staff_id, session_id) pairs from a plan folder or an assignments.csv file.
+
+    Ids stay strings; the file may be UTF-8 or GB18030 like a dataset. Raises DatasetError naming
+    the file when it is missing or lacks either column.
+    """
+    from ..problems import DatasetError, Problem
+    from .csvtable import LINE, read_csv_table
+    from .text import UndecodableFile
+
+    path = Path(path)
+    file = path / "assignments.csv" if path.is_dir() else path
+    if not file.exists():
+        raise DatasetError([Problem("error", str(file), "plan file not found",
+                                    expected="a plan folder or an assignments.csv file")])
+    try:
+        table = read_csv_table(file)
+    except UndecodableFile as exc:
+        raise DatasetError([Problem("error", str(file), "cannot decode", line=exc.line,
+                                    expected="UTF-8 or GB18030 text")]) from None
+    missing = [c for c in ("staff_id", "session_id") if c not in table.header]
+    if missing:
+        raise DatasetError([Problem("error", str(file), "required column is missing", line=1, column=c)
+                            for c in missing])
+    return table.frame.drop(columns=[LINE])
+
+
 def check_output_folder(out: Path, dataset_dir: Path | None) -> None:
     out = out.resolve()
     if dataset_dir is not None:
