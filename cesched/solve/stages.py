@@ -19,6 +19,9 @@ from ..domain.policy import ObjectiveConfig
 from ..model.builder import TERM_SCALE, PlanModel
 from .plan import StageResult
 
+#: share of the time the first stage may take: shortfall is what a plan is judged on first
+FIRST_STAGE_SHARE = 0.7
+
 #: called on every improving solution: (stage name, value, bound, elapsed seconds)
 Progress = Callable[[str, float, float, float], None]
 
@@ -183,7 +186,7 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
             outcome.results.append(StageResult(name=name, terms=terms, status="skipped", value=None,
                                                bound=None, gap=None, seconds=0.0, solutions=0))
             continue
-        budget = remaining * (0.5 if number == 0 and left > 1 else 1.0 / left)
+        budget = remaining * (FIRST_STAGE_SHARE if number == 0 and left > 1 else 1.0 / left)
         flat = cp_model.FlatIntExpr(expr)
         if not flat.vars:  # nothing to decide (e.g. overlap when shifts forbid it): a constant
             value = flat.offset / scale
