@@ -81,7 +81,7 @@ def _staged(dataset, ix, cand, start, bounds, settings, deadline, seconds, stats
     pm = build_model(dataset, ix, cand)
     seconds["build"] = time.monotonic() - t
     stats.update(pm.stats)
-    if cand.n_pairs > LNS_ABOVE_PAIRS:
+    if cand.n_pairs > LNS_ABOVE_PAIRS or settings.deterministic:  # one worker needs the head start
         t = time.monotonic()
         start, lns = improve_shortfall(dataset, ix, cand, start, LNS_SHARE * max(0.0, deadline - t), settings,
                                        progress, stopper, bounds["shortfall_hours"])

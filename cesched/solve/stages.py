@@ -212,7 +212,11 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
         p.random_seed = settings.seed
         p.catch_sigint_signal = False
         if settings.deterministic:
-            p.interleave_search = settings.workers > 1
+            # one worker is deterministic under a deterministic limit; interleaved multi-worker
+            # search is too, but stalled at its start on a 300-staff district. The full LP
+            # (level 2) makes that worker prove the bound the companion proves otherwise.
+            p.num_workers = 1
+            p.linearization_level = 2
             p.max_deterministic_time = budget
             p.max_time_in_seconds = max(wall_deadline - time.monotonic(), 0.1)
         else:
