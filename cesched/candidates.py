@@ -169,20 +169,29 @@ class Candidates:
 
 
 def _block_pairs(ix: Indexed, by_field: list[np.ndarray], staff: np.ndarray, runnable: np.ndarray,
-                 min_session: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Eligible pairs of a block of staff, before any time logic."""
+                 min_session: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Eligible pairs of a block of staff, before any time logic. ``wanted`` keys (staff × n_sessions
+    + session) are kept even when the person needs nothing more (locked or previous attendances)."""
     counts = np.array([len(by_field[f]) for f in ix.staff_field[staff]], dtype=np.int64)
     p = np.repeat(staff, counts)
     s = np.concatenate([by_field[f] for f in ix.staff_field[staff]]) if len(staff) else np.zeros(0, np.int64)
     cat = ix.session_category[s]
     needs = ix.need[p, cat] > 0
-    keep = runnable[s] & (needs | min_session[s])
+    keep = runnable[s] & (needs | min_session[s] | np.isin(p * len(ix.session_ids) + s, wanted))
     budget = ix.unit_budget[ix.staff_unit[p]]
     keep &= (budget < 0) | (ix.session_fee[s] <= budget)
     return p[keep], s[keep]
 
 
-def build_candidates(ds: Dataset, ix: Indexed | None = None) -> Candidates:
+def pair_keys(ix: Indexed, frame) -> np.ndarray:
+    """Keys (staff × n_sessions + session) of a frame's (staff_id, session_id) rows; unknown ids dropped."""
+    staff = pd.Index(ix.staff_ids).get_indexer(frame["staff_id"].astype(str).str.strip())
+    session = pd.Index(ix.session_ids).get_indexer(frame["session_id"].astype(str).str.strip())
+    ok = (staff >= 0) & (session >= 0)
+    return np.unique(staff[ok].astype(np.int64) * len(ix.session_ids) + session[ok])
+
+
+def build_candidates(ds: Dataset, ix: Indexed | None = None, wanted: np.ndarray | None = None) -> Candidates:
     ix = ix or index_dataset(ds)
     forbid = ds.policy.rules.shift_overlap == "forbid"
     # a breach starts less than R hours after the shift: for whole minutes, less than ceil(60 R)
@@ -197,7 +206,8 @@ def build_candidates(ds: Dataset, ix: Indexed | None = None) -> Candidates:
     offset = 0
     for lo in range(0, ix.n_staff, STAFF_BLOCK):
         staff = np.arange(lo, min(lo + STAFF_BLOCK, ix.n_staff), dtype=np.int64)
-        p, s = _block_pairs(ix, by_field, staff, runnable, min_session)
+        p, s = _block_pairs(ix, by_field, staff, runnable, min_session,
+                            wanted if wanted is not None else np.zeros(0, np.int64))
         # expand to (pair, meeting)
         n_m = m_count[s]
         pm_pair = np.repeat(np.arange(len(p)), n_m)

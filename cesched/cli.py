@@ -21,7 +21,7 @@ EXIT_INPUT = 2
 
 def _fail_on_dataset(exc: DatasetError) -> None:
     errors = exc.errors
-    click.echo(f"error: {len(errors)} problem(s) in the dataset; nothing was written.", err=True)
+    click.echo(f"error: {len(errors)} problem(s) in the input; nothing was written.", err=True)
     for p in errors:
         click.echo(f"  {p}", err=True)
     for p in exc.warnings:
@@ -151,9 +151,14 @@ class _Live:
 @click.option("--deterministic", is_flag=True,
               help="same plan for the same seed and workers: the time limit counts CP-SAT's "
                    "deterministic seconds (wall clock capped at 3x)")
+@click.option("--previous", type=click.Path(exists=True),
+              help="a published plan (folder or assignments.csv): keep what still holds, change as few "
+                   "people as possible after shortfall, and write changes.csv")
+@click.option("--lock", type=click.Path(exists=True),
+              help="assignments that must stay (staff_id, session_id): published or already attended")
 @click.option("--quiet", is_flag=True, help="no progress, only the final status line")
 def solve(dataset: str, out: str, time_limit: float | None, workers: int | None, seed: int | None,
-          method: str, deterministic: bool, quiet: bool) -> None:
+          method: str, deterministic: bool, previous: str | None, lock: str | None, quiet: bool) -> None:
     """Plan DATASET and write the plan folder OUT. Ctrl-C stops and still writes the best plan."""
     from .io.plan_files import PlanFolderError, check_output_folder
     from .reports import format_summary, write_plan
@@ -161,12 +166,22 @@ def solve(dataset: str, out: str, time_limit: float | None, workers: int | None,
     from .solve import solve as solve_plan
     from .solve.stages import Stopper
 
+    from .io.plan_files import read_assignments
+    from .solve.replan import check_locks
+
     ds = _load(dataset)
     try:
         check_output_folder(Path(out), Path(dataset))
     except PlanFolderError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_INPUT)
+    try:
+        previous_rows = read_assignments(previous) if previous else None
+        locked_rows = read_assignments(lock) if lock else None
+        if locked_rows is not None:
+            check_locks(ds, locked_rows, source=lock)
+    except DatasetError as exc:
+        _fail_on_dataset(exc)
     options = SolveOptions(time_limit_seconds=time_limit, workers=workers, seed=seed, method=method,
                            deterministic=deterministic)
     live = _Live(quiet)
@@ -175,7 +190,8 @@ def solve(dataset: str, out: str, time_limit: float | None, workers: int | None,
 
     def work() -> None:
         try:
-            box["plan"] = solve_plan(ds, options, progress=live, stopper=stopper)
+            box["plan"] = solve_plan(ds, options, previous=previous_rows, locked=locked_rows, progress=live,
+                                     stopper=stopper)
         except BaseException as exc:  # re-raised in the main thread
             box["error"] = exc
 

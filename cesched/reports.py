@@ -20,6 +20,7 @@ KPI_LABELS = {
     "spend": "spend on fees (CNY)",
     "training_minutes": "training clock time (min)",
 }
+STAGE_LABELS = KPI_LABELS | {"changed_staff": "staff whose plan changed"}
 
 
 def plan_summary(plan: Plan, dataset: Dataset) -> dict[str, Any]:
@@ -41,6 +42,11 @@ def plan_summary(plan: Plan, dataset: Dataset) -> dict[str, Any]:
         "solver_parameters": plan.solver_parameters,
         "policy": dataset.policy.model_dump(mode="json"),
         "warnings": list(plan.warnings),
+        "changes": None if plan.changes is None else {
+            "added": int((plan.changes["change"] == "added").sum()),
+            "removed": int((plan.changes["change"] == "removed").sum()),
+            "staff_changed": int(plan.changes["staff_id"].nunique()),
+        },
     }
 
 
@@ -52,6 +58,8 @@ def write_plan(plan: Plan, out: str | Path, dataset: Dataset, extra: dict[str, A
         "unit_report.csv": plan.unit_report,
         "session_report.csv": plan.session_report,
     }
+    if plan.changes is not None:
+        tables["changes.csv"] = plan.changes
     summary = plan_summary(plan, dataset) | (extra or {})
     source = Path(dataset.source) if dataset.source and Path(dataset.source).is_dir() else None
     return write_plan_folder(out, tables, summary, dataset_dir=source)

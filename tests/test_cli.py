@@ -36,7 +36,7 @@ def test_check_accepts_a_sample_and_summarises_it():
 def test_check_lists_every_problem_and_exits_2():
     result = run("check", str(DATA / "dozen-mistakes"))
     assert result.exit_code == 2
-    assert "18 problem(s)" in result.output
+    assert "18 problem(s) in the input" in result.output
     assert "shifts.csv:5: error, column 'start', value '2027/03/04 08:00'" in result.output
 
 

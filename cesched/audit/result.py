@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from ..domain.policy import OBJECTIVE_TERMS
+from ..domain.policy import OBJECTIVE_TERMS, REPLAN_TERMS
 
 #: every rule the audit checks, in the order violations are listed
 RULES: tuple[str, ...] = (
@@ -53,7 +53,7 @@ class PlanKpis(BaseModel):
 
     def objective(self) -> dict[str, float | int]:
         """The objective terms only, in the contract's lexicographic order."""
-        return {term: getattr(self, term) for term in OBJECTIVE_TERMS}
+        return {term: getattr(self, term) for term in OBJECTIVE_TERMS if term not in REPLAN_TERMS}
 
 
 @dataclass(frozen=True)

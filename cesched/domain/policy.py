@@ -16,8 +16,10 @@ OBJECTIVE_TERMS: dict[str, str] = {
     "unit_peak_days": "staff",
     "spend": "CNY",
     "training_minutes": "minutes",
+    "changed_staff": "staff",  # only when re-planning from a previous plan
 }
-DEFAULT_STAGES: tuple[tuple[str, ...], ...] = tuple((t,) for t in OBJECTIVE_TERMS)
+REPLAN_TERMS = ("changed_staff",)
+DEFAULT_STAGES: tuple[tuple[str, ...], ...] = tuple((t,) for t in OBJECTIVE_TERMS if t not in REPLAN_TERMS)
 
 
 class _Section(BaseModel):

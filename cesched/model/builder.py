@@ -29,6 +29,7 @@ TERM_SCALE: dict[str, int] = {
     "unit_peak_days": 1,
     "spend": MONEY_SCALE,
     "training_minutes": 1,
+    "changed_staff": 1,
 }
 
 
@@ -82,6 +83,9 @@ class PlanModel:
                 values[var.index] = max(floor, const + int(np.dot(values[idx], coef)))
             elif kind == "max_of_sums":
                 values[var.index] = max([int(values[g].sum()) for g in data[0]] + [data[1]])
+            elif kind == "changed":  # 1 if a new pair is taken or a previous pair is dropped
+                added, kept = data
+                values[var.index] = int(values[added].max(initial=0) > 0 or (values[kept] == 0).any())
         return values.tolist()
 
 
@@ -89,9 +93,12 @@ ALL_TERMS = tuple(TERM_SCALE)
 
 
 def build_model(ds: Dataset, ix: Indexed, cand: Candidates, terms: tuple[str, ...] = ALL_TERMS,
-                fixed: np.ndarray | None = None) -> PlanModel:
+                fixed: np.ndarray | None = None, previous: np.ndarray | None = None,
+                previous_lost: np.ndarray | None = None) -> PlanModel:
     """The model over ``cand``; only the objective ``terms`` asked for are built (neighbourhood
-    searches need shortfall alone), and pairs marked in ``fixed`` are forced into the plan."""
+    searches need shortfall alone), and pairs marked in ``fixed`` are forced into the plan.
+    ``previous`` marks the pairs of a previous plan and ``previous_lost`` counts, per person, its
+    pairs that are no longer possible; together they define the ``changed_staff`` term."""
     model = cp_model.CpModel()
     n = cand.n_pairs
     x = [model.new_bool_var(f"x{i}") for i in range(n)]
@@ -115,6 +122,7 @@ def build_model(ds: Dataset, ix: Indexed, cand: Candidates, terms: tuple[str, ..
         "unit_peak_days": lambda: _peak_day_term(model, x, ix, cand, derived),
         "spend": lambda: Term(x, ix.session_fee[cand.pair_session].tolist()),
         "training_minutes": lambda: Term(x, ix.session_minutes[cand.pair_session].tolist()),
+        "changed_staff": lambda: _changed_staff_term(model, x, ix, cand, previous, previous_lost, derived),
     }
     built = _shortfall_terms(model, x, ix, cand, derived)
     pending = {t: make for t, make in builders.items() if t in terms}
@@ -352,5 +360,37 @@ def _peak_day_term(model, x, ix: Indexed, cand: Candidates, derived) -> Term:
             model.add(peak >= sum(members))
         derived.append(("max_of_sums", peak, [[m.index for m in d] for d in days], 0))
         term.variables.append(peak)
+        term.coefficients.append(1)
+    return term
+
+
+def _changed_staff_term(model, x, ix: Indexed, cand: Candidates, previous: np.ndarray | None,
+                        lost: np.ndarray | None, derived) -> Term:
+    """People whose assignments differ from the previous plan (re-planning moves as few as it can).
+
+    A person whose previous attendance is no longer possible has changed whatever happens: a constant.
+    """
+    term = Term()
+    if previous is None:
+        return term
+    lost = lost if lost is not None else np.zeros(ix.n_staff, dtype=np.int64)
+    term.offset = int((lost > 0).sum())
+    order, starts, ends = _runs(cand.pair_staff)
+    order_l, staff_o = order.tolist(), cand.pair_staff[order].tolist()
+    prev = previous.tolist()
+    for a, b in zip(starts, ends):
+        person = staff_o[a]
+        if lost[person] > 0:
+            continue
+        pairs = order_l[a:b]
+        changed = model.new_bool_var(f"changed{person}")
+        added = [i for i in pairs if not prev[i]]
+        kept = [i for i in pairs if prev[i]]
+        for i in added:
+            model.add_implication(x[i], changed)
+        for i in kept:
+            model.add_implication(x[i].Not(), changed)
+        derived.append(("changed", changed, [x[i].index for i in added], [x[i].index for i in kept]))
+        term.variables.append(changed)
         term.coefficients.append(1)
     return term

@@ -165,11 +165,23 @@ def desk_plan(ix: Indexed, cand: Candidates, seed: int = 0) -> np.ndarray:
     return state.chosen & ~state.under_minimum()[cand.pair_session]
 
 
-def fitting_plan(ix: Indexed, cand: Candidates, seed: int = 0, rounds_of_repair: int = 3) -> np.ndarray:
-    """Boolean per candidate pair: the fitting greedy's plan (see module docstring)."""
+def fitting_plan(ix: Indexed, cand: Candidates, seed: int = 0, rounds_of_repair: int = 3,
+                 locked: np.ndarray | None = None, keep: np.ndarray | None = None) -> np.ndarray:
+    """Boolean per candidate pair: the fitting greedy's plan (see module docstring).
+
+    ``locked`` pairs are taken first and never dropped; ``keep`` pairs (a previous plan's) are taken
+    next where they still keep every rule, so re-planning starts from what people already have.
+    """
     state = PlanState(ix, cand)
     if cand.n_pairs == 0:
         return state.chosen
+    for mask, forced in ((locked, True), (keep, False)):
+        if mask is None:
+            continue
+        for i in np.flatnonzero(mask & ~state.chosen).tolist():
+            person = int(cand.pair_staff[i])
+            if forced or state.can_take(i, person):
+                state.take(i, person)
     rng = np.random.default_rng(seed)
     demand = np.bincount(cand.pair_session, minlength=len(ix.session_ids))
     pressure = demand / np.maximum(ix.session_capacity, 1)
@@ -180,15 +192,18 @@ def fitting_plan(ix: Indexed, cand: Candidates, seed: int = 0, rounds_of_repair:
         mine = np.arange(p_lo[person], p_hi[person])
         options[person] = mine[np.argsort(pair_pressure[mine], kind="stable")].tolist()
     dead = np.zeros(len(ix.session_ids), dtype=bool)
+    held = np.zeros(len(ix.session_ids), dtype=bool)
+    if locked is not None:
+        held[cand.pair_session[locked]] = True  # a locked session is never cancelled
     for _ in range(rounds_of_repair + 1):
         _fill(state, options, rng, pair_pressure, dead)
-        under = state.under_minimum()
+        under = state.under_minimum() & ~held
         if not under.any():
             break
         dead |= under
         for i in np.flatnonzero(state.chosen & under[cand.pair_session]).tolist():
             state.drop(i, int(cand.pair_staff[i]))
-    return state.chosen & ~state.under_minimum()[cand.pair_session]
+    return state.chosen & ~(state.under_minimum() & ~held)[cand.pair_session]
 
 
 def _fill(state: PlanState, options: dict[int, list[int]], rng, pair_pressure: np.ndarray,

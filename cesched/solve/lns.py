@@ -77,7 +77,8 @@ def _neighbourhood(rng, ix: Indexed, cand: Candidates, look: _Index, chosen: np.
     return free
 
 
-def _sub_problem(ix: Indexed, cand: Candidates, chosen: np.ndarray, free: np.ndarray):
+def _sub_problem(ix: Indexed, cand: Candidates, chosen: np.ndarray, free: np.ndarray,
+                 locked: np.ndarray | None = None):
     """The freed people's pairs plus the fixed attendances a rule needs to see one by one.
 
     Seats and budgets taken by everyone else become residual capacities and budgets; only
@@ -104,13 +105,17 @@ def _sub_problem(ix: Indexed, cand: Candidates, chosen: np.ndarray, free: np.nda
     budget = np.where(ix.unit_budget >= 0, ix.unit_budget - spent, -1)
     residual = replace(ix, session_capacity=seats, unit_budget=budget)
     keep = freed_pair | keep_fixed
-    return residual, keep, keep_fixed[keep]
+    fixed = keep_fixed if locked is None else keep_fixed | (locked & freed_pair)
+    return residual, keep, fixed[keep]
 
 
 def improve_shortfall(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.ndarray, seconds: float,
                       settings: SolverSettings, progress: Progress | None = None,
-                      stopper: Stopper | None = None, bound: int = 0) -> tuple[np.ndarray, LnsStats]:
-    """Lower total shortfall from a valid plan; every accepted step keeps every rule."""
+                      stopper: Stopper | None = None, bound: int = 0, locked: np.ndarray | None = None,
+                      strict: bool = False) -> tuple[np.ndarray, LnsStats]:
+    """Lower total shortfall from a valid plan; every accepted step keeps every rule and every
+    locked pair. ``strict`` accepts only steps that lower shortfall (re-planning: moving people
+    for nothing would count against the plan)."""
     stats = LnsStats()
     t0 = time.monotonic()
     deadline = t0 + seconds
@@ -129,7 +134,7 @@ def improve_shortfall(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.nda
 
     while has_time() and best > 0 and not (stopper and stopper.stopped):
         free = _neighbourhood(rng, ix, cand, look, chosen, short, target)
-        residual, keep, fixed = _sub_problem(ix, cand, chosen, free)
+        residual, keep, fixed = _sub_problem(ix, cand, chosen, free, locked)
         sub = subset(cand, keep)
         pm = build_model(ds, residual, sub, terms=("shortfall_hours",), fixed=fixed)
         current = chosen[keep]
@@ -163,7 +168,7 @@ def improve_shortfall(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.nda
         trial[np.flatnonzero(keep)] = pm.chosen(list(solver.response_proto.solution))
         trial_short = shortfall_hours(ix, cand, trial)
         total = int(trial_short.sum())
-        if total <= best:
+        if total < best or (total == best and not strict):
             if total < best:
                 stats.improving += 1
                 if progress:

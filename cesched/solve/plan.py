@@ -50,3 +50,4 @@ class Plan(BaseModel):
     solver_parameters: dict[str, Any] = {}
     input_digest: str = ""
     warnings: tuple[str, ...] = ()
+    changes: pd.DataFrame | None = None  # re-planning: staff_id, session_id, change, why
