@@ -119,6 +119,50 @@ def audit_command(dataset: str, plan: str, limit: int) -> None:
     sys.exit(1 if len(v) else 0)
 
 
+@main.command()
+@click.argument("dataset", type=click.Path(file_okay=False))
+@click.argument("plan", type=click.Path())
+@click.option("--staff", "staff_id", help="explain this person's plan")
+@click.option("--unit", "unit_id", help="explain the shortfall of this unit's staff")
+@click.option("--suggest/--no-suggest", default=True, show_default=True,
+              help="look for the smallest changes that close the gap, each checked by re-solving")
+def explain(dataset: str, plan: str, staff_id: str | None, unit_id: str | None, suggest: bool) -> None:
+    """Why a person (--staff) or a unit's staff (--unit) fall short in PLAN, and what would help."""
+    from .explain import explain_staff, explain_unit
+    from .io.plan_files import read_assignments
+
+    if (staff_id is None) == (unit_id is None):
+        click.echo("error: give exactly one of --staff ID or --unit ID", err=True)
+        sys.exit(EXIT_INPUT)
+    ds = _load(dataset)
+    try:
+        assignments = read_assignments(plan)
+    except DatasetError as exc:
+        _fail_on_dataset(exc)
+    known = ds.staff["staff_id"] if staff_id else ds.units["unit_id"]
+    if (staff_id or unit_id) not in set(known):
+        click.echo(f"error: {'staff_id' if staff_id else 'unit_id'} {staff_id or unit_id!r} is not in the dataset",
+                   err=True)
+        sys.exit(EXIT_INPUT)
+    if unit_id:
+        table = explain_unit(ds, assignments, unit_id)
+        click.echo(f"unit {unit_id}: {len(table)} staff short of hours")
+        if len(table):
+            click.echo(table.to_string(index=False))
+        return
+    exp = explain_staff(ds, assignments, staff_id, suggest=suggest)
+    short = ", ".join(f"{k} {v:g} h" for k, v in exp.shortfall.items())
+    click.echo(f"{staff_id}: shortfall {short}")
+    if len(exp.sessions):
+        shown = exp.sessions.assign(start=exp.sessions["start"].dt.strftime("%Y-%m-%d %H:%M"))
+        click.echo(shown[["session_id", "course_id", "category", "hours", "start", "reason", "detail"]]
+                   .to_string(index=False, max_colwidth=90))
+    for s in exp.suggestions:
+        click.echo(f"suggestion: {s.change}: shortfall {s.shortfall_before:g} h -> {s.shortfall_after:g} h (re-solved)")
+    if suggest and sum(exp.shortfall.values()) and not exp.suggestions:
+        click.echo("no single budget, seat or shift change found that lowers this shortfall")
+
+
 class _Live:
     """One live progress line on a terminal, plain lines otherwise."""
 

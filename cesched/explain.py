@@ -1,0 +1,165 @@
+"""Why a person falls short: each session they could take, why it is not in their plan, and the
+smallest changes (budget, a shift, a seat) that would close the gap, each checked by re-solving.
+
+Reasons come from the audit, the one place that defines the rules: the plan with the session added
+is judged, and the rule it would break is the reason. Nothing here guesses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .audit import audit
+from .domain.dataset import Dataset
+from .solve.options import SolveOptions
+
+#: the audit's rule → the planner's words, in the order a reason is preferred
+REASONS = {
+    "eligibility": "not eligible",
+    "course_once": "course already taken",
+    "shift_overlap": "clashes with a shift",
+    "double_booking": "double booking",
+    "capacity": "full",
+    "min_attendance": "cancelled for low attendance",
+    "weekly_cap": "weekly cap",
+    "budget": "unit budget exhausted",
+    "max_absent": "unit coverage limit reached",
+}
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    change: str  # what to change, in words
+    kind: str  # budget | shift | seats
+    shortfall_before: float
+    shortfall_after: float  # the person's shortfall after re-solving with the change
+
+
+@dataclass(frozen=True)
+class Explanation:
+    staff_id: str
+    shortfall: dict[str, float]  # per category
+    sessions: pd.DataFrame  # session_id, course_id, category, hours, start, end, planned, reason, detail
+    suggestions: tuple[Suggestion, ...]
+
+
+def _short(ds: Dataset, assignments: pd.DataFrame, staff_id: str) -> dict[str, float]:
+    row = audit(ds, assignments).staff_report.set_index("staff_id").loc[staff_id]
+    return {"public": float(row["shortfall_public"]), "professional": float(row["shortfall_professional"])}
+
+
+def _reason(ds: Dataset, base: pd.DataFrame, staff_id: str, session_id: str, before) -> tuple[str, str]:
+    trial = pd.concat([base, pd.DataFrame({"staff_id": [staff_id], "session_id": [session_id]})], ignore_index=True)
+    judged = audit(ds, trial)
+    v = judged.violations
+    unit_id = ds.staff_member(staff_id).unit_id
+    involved = v[v["staff_id"].astype(str).str.split(";").map(lambda ids: staff_id in ids)
+                 | v["session_id"].astype(str).str.split(";").map(lambda ids: session_id in ids)
+                 | (v["rule"].isin(["budget", "max_absent"]) & (v["unit_id"].astype(str) == unit_id))]
+    for rule, words in REASONS.items():
+        hit = involved[involved["rule"] == rule]
+        if len(hit):
+            return words, str(hit["detail"].iloc[0])
+    if judged.kpis.overload_hours > before.overload_hours:
+        return "a week already over the load limit", (
+            f"adds {judged.kpis.overload_hours - before.overload_hours:g} h of overload")
+    return "not chosen", "no rule blocks it: the plan is not proven optimal or the seat serves someone else first"
+
+
+def explain_staff(ds: Dataset, assignments: pd.DataFrame, staff_id: str, *, suggest: bool = True,
+                  options: SolveOptions | None = None, max_sessions: int = 200) -> Explanation:
+    """Explain one person's plan; ``suggest`` re-solves with each candidate change to check it."""
+    base = assignments[["staff_id", "session_id"]].astype(str)
+    person = ds.staff_member(staff_id)
+    judged = audit(ds, base)
+    short = _short(ds, base, staff_id)
+    mine = set(base.loc[base["staff_id"] == staff_id, "session_id"])
+    sessions = ds.sessions.merge(ds.courses[["course_id", "category", "fields", "hours"]], on="course_id")
+    open_to = sessions["fields"].map(lambda f: f == "" or person.field in f.split(";"))
+    wanted = sessions[sessions["category"].map(lambda c: short[c] > 0) & (open_to | sessions["category"].eq("public"))]
+    rows = []
+    for s in wanted.head(max_sessions).itertuples():
+        if s.session_id in mine:
+            rows.append((s.session_id, s.course_id, s.category, s.hours, s.start, s.end, True, "planned", ""))
+            continue
+        reason, detail = _reason(ds, base, staff_id, s.session_id, judged.kpis)
+        rows.append((s.session_id, s.course_id, s.category, s.hours, s.start, s.end, False, reason, detail))
+    frame = pd.DataFrame(rows, columns=["session_id", "course_id", "category", "hours", "start", "end", "planned",
+                                        "reason", "detail"])
+    suggestions = _suggestions(ds, base, staff_id, frame, short, options) if suggest and sum(short.values()) else ()
+    return Explanation(staff_id, short, frame, tuple(suggestions))
+
+
+def _candidate_changes(ds: Dataset, staff_id: str, frame: pd.DataFrame) -> list[tuple[str, str, Dataset]]:
+    """At most one change of each kind, for the session that would give the most hours."""
+    changes: list[tuple[str, str, Dataset]] = []
+    person = ds.staff_member(staff_id)
+    blocked = frame[~frame["planned"]].sort_values("hours", ascending=False)
+    budget = blocked[blocked["reason"] == "unit budget exhausted"].head(1)
+    for row in budget.itertuples():
+        fee = float(ds.course(row.course_id).fee)
+        units = ds.units.copy()
+        units.loc[units["unit_id"] == person.unit_id, "budget"] += fee
+        changes.append(("budget", f"raise the budget of unit {person.unit_id} by {fee:g} CNY (for {row.session_id})",
+                        ds.model_copy(update={"units": units})))
+    full = blocked[blocked["reason"] == "full"].head(1)
+    for row in full.itertuples():
+        sessions = ds.sessions.copy()
+        sessions.loc[sessions["session_id"] == row.session_id, "capacity"] += 1
+        changes.append(("seats", f"add one seat to session {row.session_id}", ds.model_copy(update={"sessions": sessions})))
+    unit_zone = ds.unit(person.unit_id).zone
+    mine = ds.shifts[ds.shifts["staff_id"] == staff_id]
+    tried = 0
+    for row in blocked[blocked["reason"] == "clashes with a shift"].itertuples():
+        clash = _clashing_shifts(ds, mine, unit_zone, row.session_id)
+        if len(clash) != 1 or tried >= 2:  # one released shift must open the whole session
+            continue
+        tried += 1
+        first = mine.loc[clash[0]]
+        changes.append(("shift", f"release {staff_id} from the shift {first['start']:%Y-%m-%d %H:%M}-"
+                        f"{first['end']:%Y-%m-%d %H:%M} (for {row.session_id})",
+                        ds.model_copy(update={"shifts": ds.shifts.drop(index=clash).reset_index(drop=True)})))
+    return changes
+
+
+def _clashing_shifts(ds: Dataset, shifts: pd.DataFrame, unit_zone: str, session_id: str) -> list:
+    """Index labels of the person's shifts that overlap a meeting of the session, travel-widened."""
+    out: set = set()
+    for m in ds.meetings[ds.meetings["session_id"] == session_id].itertuples():
+        widen = pd.Timedelta(minutes=ds.travel_minutes(unit_zone, ds.venue(m.venue_id).zone))
+        hit = shifts[(shifts["start"] - widen < m.end) & (shifts["end"] + widen > m.start)]
+        out.update(hit.index.tolist())
+    return sorted(out)
+
+
+def _suggestions(ds: Dataset, base: pd.DataFrame, staff_id: str, frame: pd.DataFrame, short: dict[str, float],
+                 options: SolveOptions | None) -> list[Suggestion]:
+    from .solve import solve
+
+    options = options or SolveOptions(time_limit_seconds=20)
+    before = sum(short.values())
+    out = []
+    for kind, words, changed in _candidate_changes(ds, staff_id, frame):
+        plan = solve(changed, options, previous=base)
+        after = float(plan.staff_report.set_index("staff_id").loc[staff_id, "shortfall"])
+        if after < before:
+            out.append(Suggestion(words, kind, before, after))
+    return out
+
+
+def explain_unit(ds: Dataset, assignments: pd.DataFrame, unit_id: str) -> pd.DataFrame:
+    """Per short person of the unit: shortfall and how many of their sessions each reason blocks."""
+    base = assignments[["staff_id", "session_id"]].astype(str)
+    report = audit(ds, base).staff_report
+    short = report[(report["unit_id"] == unit_id) & (report["shortfall"] > 0)]
+    rows = []
+    for person in short.itertuples():
+        exp = explain_staff(ds, base, person.staff_id, suggest=False)
+        counts = exp.sessions.loc[~exp.sessions["planned"], "reason"].value_counts()
+        rows.append({"staff_id": person.staff_id, "shortfall": person.shortfall,
+                     "main_reason": counts.index[0] if len(counts) else "no session open to them",
+                     **{f"n_{k.replace(' ', '_')}": int(v) for k, v in counts.items()}})
+    return pd.DataFrame(rows).fillna(0)
