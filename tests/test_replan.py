@@ -106,3 +106,33 @@ def test_cli_writes_changes_csv(tmp_path, published):
     changes = pd.read_csv(out / "changes.csv", dtype=str)
     assert list(changes.columns) == ["staff_id", "session_id", "change", "why"]
     assert len(changes) == 0  # nothing changed in the world, so nobody moves
+
+
+# --- property: re-planning never moves more people than a plain re-solve ---------------------------
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_engine_property import datasets
+
+SMALL = cesched.SolveOptions(time_limit_seconds=10, workers=2, seed=0)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(datasets(max_staff=4, max_sessions=5), st.data())
+def test_replanning_moves_no_more_people_than_a_plain_resolve(ds, data):
+    plan = cesched.solve(ds, SMALL)
+    sessions = list(ds.sessions["session_id"])
+    gone = data.draw(st.sampled_from(sessions))
+    # the world changes: one session is cancelled (its rows leave sessions.csv)
+    changed = ds.model_copy(update={
+        "sessions": ds.sessions[ds.sessions["session_id"] != gone].reset_index(drop=True),
+        "meetings": ds.meetings[ds.meetings["session_id"] != gone].reset_index(drop=True),
+    })
+    replanned = cesched.solve(changed, SMALL, previous=plan.assignments)
+    plain = cesched.solve(changed, SMALL)
+    assert cesched.audit(changed, replanned.assignments).ok
+    assert replanned.kpis.shortfall_hours == pytest.approx(plain.kpis.shortfall_hours)
+    before = _pairs(plan.assignments)
+    moved_plain = {s for s, _ in before ^ _pairs(plain.assignments)}
+    moved = {s for s, _ in before ^ _pairs(replanned.assignments)}
+    assert len(moved) <= len(moved_plain)
+    assert moved == set(replanned.changes["staff_id"])
