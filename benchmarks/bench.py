@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_case(dataset: Path, time_limit: float, workers: int) -> dict:
+def run_case(dataset: Path, time_limit: float, workers: int, mip: bool = False) -> dict:
     import cesched
 
     out: dict = {}
@@ -44,6 +44,15 @@ def run_case(dataset: Path, time_limit: float, workers: int) -> dict:
                audit_ok=bool(cesched.audit(ds, plan.assignments).ok))
     out["ratio_to_desk"] = s1.value / out["desk_shortfall"] if out["desk_shortfall"] else None
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if mip:
+        try:
+            from mip import solve_stage1_mip  # optional: pip install highspy
+        except ImportError:
+            out["mip_status"] = "highspy not installed"
+        else:
+            out.update(solve_stage1_mip(ds, time_limit))
+            if out.get("mip_value"):
+                out["ratio_to_mip"] = s1.value / out["mip_value"]
     return out
 
 
@@ -67,10 +76,11 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=Path("/tmp/cesched-bench"))
     ap.add_argument("--out", type=Path, default=None, help="Markdown file for the table")
     ap.add_argument("--json", type=Path, default=None, help="raw figures of every case")
+    ap.add_argument("--mip", action="store_true", help="also solve stage 1 as a MIP on HiGHS, same time limit")
     ap.add_argument("--case", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.case:
-        print(json.dumps(run_case(args.case, args.time_limit, args.workers), default=str))
+        print(json.dumps(run_case(args.case, args.time_limit, args.workers, args.mip), default=str))
         return
     args.cache.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -78,7 +88,8 @@ def main() -> None:
         for mode in args.modes.split(","):
             path = ensure_dataset(size, mode, args.seed, args.cache)
             proc = subprocess.run([sys.executable, __file__, "--case", str(path), "--time-limit",
-                                   str(args.time_limit), "--workers", str(args.workers)],
+                                   str(args.time_limit), "--workers", str(args.workers)]
+                                  + (["--mip"] if args.mip else []),
                                   capture_output=True, text=True)
             if proc.returncode != 0:
                 rows.append({"size": size, "mode": mode, "error": proc.stderr.strip().splitlines()[-1:]})
@@ -95,22 +106,27 @@ def main() -> None:
 
 def render(rows: list[dict], args) -> str:
     head = ("| staff | mode | pairs | load s | build s | first plan s | end-to-end s | desk shortfall h | "
-            "stage 1 h | bound h | gap | vs desk | peak MB | audit |\n|" + "---|" * 14 + "\n")
+            "stage 1 h | bound h | gap | vs desk | HiGHS MIP h (bound) | vs MIP | peak MB | audit |\n|"
+            + "---|" * 16 + "\n")
     body = ""
     for r in rows:
         if "error" in r:
-            body += f"| {r['size']:,} | {r['mode']} | failed: {r['error']} |" + " |" * 11 + "\n"
+            body += f"| {r['size']:,} | {r['mode']} | failed: {r['error']} |" + " |" * 13 + "\n"
             continue
         gap = f"{100 * r['stage1_gap']:.1f} %" if r["stage1_gap"] is not None else "-"
-        first = f"{r['first_plan_s']:.1f}" if r["first_plan_s"] is not None else "-"
+        if r.get("mip_value") is not None:
+            mip = f"{r['mip_value']:,.1f} ({r['mip_bound']:,.1f})"
+            vs_mip = f"{r['ratio_to_mip']:.2f}x"
+        else:
+            mip, vs_mip = (r.get("mip_status") or "not run"), "-"
         body += (f"| {r['size']:,} | {r['mode']} | {r['pairs']:,} | {r['load_s']:.1f} | {r['build_s']:.1f} | "
-                 f"{first} | {r['end_to_end_s']:.1f} | {r['desk_shortfall']:,.1f} | {r['stage1']:,.1f} | "
-                 f"{r['stage1_bound']:,.1f} | {gap} | {r['ratio_to_desk']:.2f}x | {r['peak_rss_mb']:,.0f} | "
-                 f"{'ok' if r['audit_ok'] else 'BROKEN'} |\n")
+                 f"{r['first_plan_s']:.1f} | {r['end_to_end_s']:.1f} | {r['desk_shortfall']:,.1f} | {r['stage1']:,.1f} | "
+                 f"{r['stage1_bound']:,.1f} | {gap} | {r['ratio_to_desk']:.2f}x | {mip} | {vs_mip} | "
+                 f"{r['peak_rss_mb']:,.0f} | {'ok' if r['audit_ok'] else 'BROKEN'} |\n")
     machine = f"{platform.machine()}, {platform.python_version()}, {__import__('os').cpu_count()} cores"
     return (f"Command: `python benchmarks/bench.py --sizes {args.sizes} --modes {args.modes} "
-            f"--time-limit {args.time_limit:g} --workers {args.workers} --seed {args.seed}` on {machine}, "
-            f"{time.strftime('%Y-%m-%d')}.\n\n" + head + body)
+            f"--time-limit {args.time_limit:g} --workers {args.workers} --seed {args.seed}"
+            f"{' --mip' if args.mip else ''}` on {machine}, {time.strftime('%Y-%m-%d')}.\n\n" + head + body)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .domain.dataset import Dataset
-from .timeline import Roster, day, iso_week, to_minutes
+from .timeline import Roster, iso_week, to_minutes
 
 HOURS_SCALE = 100
 MONEY_SCALE = 100

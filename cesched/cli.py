@@ -194,7 +194,7 @@ class _Live:
               help="cp-sat: staged optimiser; greedy: first-come-first-served desk (the baseline)")
 @click.option("--deterministic", is_flag=True,
               help="same plan for the same seed and workers: the time limit counts CP-SAT's "
-                   "deterministic seconds (wall clock capped at 3x)")
+                   "deterministic seconds (wall clock capped at 10x)")
 @click.option("--previous", type=click.Path(exists=True),
               help="a published plan (folder or assignments.csv): keep what still holds, change as few "
                    "people as possible after shortfall, and write changes.csv")
@@ -211,7 +211,6 @@ def solve(dataset: str, out: str, time_limit: float | None, workers: int | None,
     from .solve.stages import Stopper
 
     from .io.plan_files import read_assignments
-    from .solve.replan import check_locks
 
     ds = _load(dataset)
     try:
@@ -222,8 +221,6 @@ def solve(dataset: str, out: str, time_limit: float | None, workers: int | None,
     try:
         previous_rows = read_assignments(previous) if previous else None
         locked_rows = read_assignments(lock) if lock else None
-        if locked_rows is not None:
-            check_locks(ds, locked_rows, source=lock)
     except DatasetError as exc:
         _fail_on_dataset(exc)
     options = SolveOptions(time_limit_seconds=time_limit, workers=workers, seed=seed, method=method,
@@ -235,7 +232,7 @@ def solve(dataset: str, out: str, time_limit: float | None, workers: int | None,
     def work() -> None:
         try:
             box["plan"] = solve_plan(ds, options, previous=previous_rows, locked=locked_rows, progress=live,
-                                     stopper=stopper)
+                                     stopper=stopper, lock_source=lock or "locked assignments")
         except BaseException as exc:  # re-raised in the main thread
             box["error"] = exc
 
@@ -247,6 +244,10 @@ def solve(dataset: str, out: str, time_limit: float | None, workers: int | None,
         except KeyboardInterrupt:
             live.note("interrupted: stopping the search, the best plan found so far will be written")
             stopper.stop()
+        if stopper.stopped:
+            stopper.stop()  # repeated: a stop reaches only searches that have already begun
+    if isinstance(box.get("error"), DatasetError):
+        _fail_on_dataset(box["error"])
     if "error" in box:
         raise box["error"]
     plan = box["plan"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from .audit import audit
@@ -93,7 +92,8 @@ def explain_staff(ds: Dataset, assignments: pd.DataFrame, staff_id: str, *, sugg
     return Explanation(staff_id, short, frame, tuple(suggestions))
 
 
-def _candidate_changes(ds: Dataset, staff_id: str, frame: pd.DataFrame) -> list[tuple[str, str, Dataset]]:
+def _candidate_changes(ds: Dataset, staff_id: str, frame: pd.DataFrame, spent: dict[str, float]
+                       ) -> list[tuple[str, str, Dataset]]:
     """At most one change of each kind, for the session that would give the most hours."""
     changes: list[tuple[str, str, Dataset]] = []
     person = ds.staff_member(staff_id)
@@ -101,9 +101,11 @@ def _candidate_changes(ds: Dataset, staff_id: str, frame: pd.DataFrame) -> list[
     budget = blocked[blocked["reason"] == "unit budget exhausted"].head(1)
     for row in budget.itertuples():
         fee = float(ds.course(row.course_id).fee)
+        unit_budget = float(ds.unit(person.unit_id).budget or 0)
+        raise_by = max(0.0, round(fee - (unit_budget - spent.get(person.unit_id, 0.0)), 2))  # the smallest raise
         units = ds.units.copy()
-        units.loc[units["unit_id"] == person.unit_id, "budget"] += fee
-        changes.append(("budget", f"raise the budget of unit {person.unit_id} by {fee:g} CNY (for {row.session_id})",
+        units.loc[units["unit_id"] == person.unit_id, "budget"] += raise_by
+        changes.append(("budget", f"raise the budget of unit {person.unit_id} by {raise_by:g} CNY (for {row.session_id})",
                         ds.model_copy(update={"units": units})))
     full = blocked[blocked["reason"] == "full"].head(1)
     for row in full.itertuples():
@@ -142,7 +144,8 @@ def _suggestions(ds: Dataset, base: pd.DataFrame, staff_id: str, frame: pd.DataF
     options = options or SolveOptions(time_limit_seconds=20)
     before = sum(short.values())
     out = []
-    for kind, words, changed in _candidate_changes(ds, staff_id, frame):
+    spent = audit(ds, base).unit_report.set_index("unit_id")["spent"].to_dict()
+    for kind, words, changed in _candidate_changes(ds, staff_id, frame, spent):
         plan = solve(changed, options, previous=base)
         after = float(plan.staff_report.set_index("staff_id").loc[staff_id, "shortfall"])
         if after < before:

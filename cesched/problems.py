@@ -73,6 +73,13 @@ class ProblemLog:
         if count <= self.MAX_PER_KIND:
             self._items.append(problem)
 
+    def count_more(self, severity: Severity, file: str, message: str, column: str | None, n: int) -> None:
+        """Count ``n`` more problems of one kind without building them (a column with a million bad
+        cells is summarised, not listed)."""
+        if n > 0:
+            kind = (severity, file, column, message)
+            self._kind_counts[kind] = self._kind_counts.get(kind, 0) + n
+
     def error(self, file: str, message: str, **where) -> None:
         self.add(Problem("error", file, message, **where))
 

@@ -68,10 +68,8 @@ class Roster:
             running = np.maximum.accumulate(e)  # keys grow with staff, so this never crosses people
             new = np.ones(len(s), dtype=bool)
             new[1:] = s[1:] > running[:-1]
-            group = np.cumsum(new) - 1
             m_start = s[new]
             m_end = np.maximum.reduceat(e, np.flatnonzero(new))
-            del running, group
         else:
             m_start = m_end = np.zeros(0, dtype=np.int64)
         length = m_end - m_start

@@ -173,3 +173,47 @@ def test_dataset_is_immutable():
         ds.policy = cesched.Policy()  # type: ignore[misc]
     with pytest.raises(ValueError):
         ds.venues["capacity"].to_numpy()[0] = 1
+
+
+def _edit_staff(tmp_path, edit) -> Path:
+    ds_dir = tmp_path / "d"
+    shutil.copytree(SAMPLES / "tiny-forbid", ds_dir)
+    lines = (ds_dir / "staff.csv").read_text().splitlines()
+    (ds_dir / "staff.csv").write_text("\n".join(edit(lines)) + "\n")
+    return ds_dir
+
+
+@pytest.mark.parametrize("row", [1, 5])
+def test_a_row_with_a_surplus_cell_is_one_error_on_its_line(tmp_path, row):
+    ds_dir = _edit_staff(tmp_path, lambda ls: [l + ",surplus" if i == row else l for i, l in enumerate(ls)])
+    errors = _errors(ds_dir)
+    assert errors == [("staff.csv", row + 1, None, None)]
+
+
+def test_a_row_with_too_few_cells_is_reported(tmp_path):
+    ds_dir = _edit_staff(tmp_path, lambda ls: [",".join(l.split(",")[:3]) if i == 2 else l for i, l in enumerate(ls)])
+    assert ("staff.csv", 3, None, None) in _errors(ds_dir)
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_a_repeated_header_is_an_error(tmp_path, quoted):
+    def edit(ls):
+        out = [ls[0] + ",field"] + [l + ",x" for l in ls[1:]]
+        if quoted:
+            out[1] = out[1].replace("Staff 1", '"Staff, 1"')
+        return out
+
+    errors = _errors(_edit_staff(tmp_path, edit))
+    assert ("staff.csv", 1, "field", None) in errors
+
+
+def test_session_rows_with_different_capacity_cells_warn_and_take_the_smallest(tmp_path):
+    ds_dir = tmp_path / "d"
+    shutil.copytree(SAMPLES / "tiny-allow", ds_dir)
+    text = (ds_dir / "sessions.csv").read_text().replace(
+        "X00002,C001,V-ONLINE,2027-03-16 18:30,2027-03-16 21:30,357,12",
+        "X00002,C001,V-ONLINE,2027-03-16 18:30,2027-03-16 21:30,100,12")
+    (ds_dir / "sessions.csv").write_text(text)
+    ds = cesched.load_dataset(ds_dir)
+    assert ds.session("X00002").capacity == 100
+    assert any(w.column == "capacity" and "smallest applies" in w.message for w in ds.warnings)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..io.csvtable import LINE, RawTable
-from ..problems import ProblemLog
+from ..problems import Problem, ProblemLog
 from . import columns as C
 from .dataset import Dataset
 from .policy import Policy
@@ -63,6 +63,9 @@ def check_columns(log: ProblemLog, tables: dict[str, RawTable]) -> dict[str, pd.
             if col not in spec.all:
                 log.warning(name, "unknown column is ignored", line=1, column=col,
                             expected=f"one of {', '.join(spec.all)}")
+        for line, cells in table.ragged[: ProblemLog.MAX_PER_KIND]:
+            log.error(name, f"row has {cells} cells but the header has {len(table.header)}", line=line,
+                      expected=f"{len(table.header)} comma-separated cells")
         frame = table.frame
         for col in spec.required:
             if col not in table.header and table.header:
@@ -165,10 +168,12 @@ def _interval(log: ProblemLog, name: str, f: pd.DataFrame) -> tuple[np.ndarray, 
     both = ~np.isnat(start) & ~np.isnat(end)
     backwards = both & (end <= start)
     if backwards.any():
-        for line, s, e in zip(f[LINE].to_numpy()[backwards][:1000], f["start"].to_numpy()[backwards],
-                              f["end"].to_numpy()[backwards]):
-            log.error(name, f"end is not after start ({s})", line=int(line), column="end", value=str(e),
-                      expected="a time after start")
+        keep = ProblemLog.MAX_PER_KIND
+        lines, starts, ends = (a[backwards] for a in (f[LINE].to_numpy(), f["start"].to_numpy(), f["end"].to_numpy()))
+        for line, s, e in zip(lines[:keep], starts[:keep], ends[:keep]):
+            log.error(name, "end is not after start", line=int(line), column="end", value=str(e),
+                      expected=f"a time after start {s}")
+        log.count_more("error", name, "end is not after start", "end", len(lines) - keep)
     return start, end
 
 
@@ -250,11 +255,16 @@ def _report_disagreement(log: ProblemLog, meetings: pd.DataFrame, col: str, labe
     first = values.drop_duplicates("session_id").set_index("session_id")
     expected = values["session_id"].map(first[col])
     bad = (values[col] != expected).to_numpy()
+    # course_id must agree (the contract); capacity and min_attendance cells that differ are legal
+    # but suspicious: the session takes the smallest capacity and the largest minimum, with a warning
+    severity = "error" if label == "course_id" else "warning"
+    rule = {"capacity": "; the smallest applies", "min_attendance": "; the largest applies"}.get(label, "")
     for sid, value, line, want in zip(values["session_id"].to_numpy()[bad], values[col].to_numpy()[bad],
                                       values["line"].to_numpy()[bad], expected.to_numpy()[bad]):
         first_line = int(first.loc[sid, "line"])
-        log.error("sessions.csv", f"rows of session {sid} disagree on {label}", line=int(line), column=label,
-                  value=_cell(value), expected=f"{_cell(want)} as on line {first_line}")
+        log.add(Problem(severity, "sessions.csv", f"rows of session {sid} disagree on {label}{rule}",
+                        line=int(line), column=label, value=_cell(value),
+                        expected=f"{_cell(want)} as on line {first_line}"))
 
 
 def _cell(value) -> str:

@@ -20,13 +20,12 @@ def _report(log: ProblemLog, file: str, frame: pd.DataFrame, col: str, bad: np.n
             message: str, expected: str) -> None:
     if not bad.any():
         return
+    keep = ProblemLog.MAX_PER_KIND
     values = frame[col].to_numpy()[bad]
     lines = frame[LINE].to_numpy()[bad]
-    for value, line in zip(values[:1000], lines[:1000]):
+    for value, line in zip(values[:keep], lines[:keep]):
         log.error(file, message, line=int(line), column=col, value=str(value), expected=expected)
-    if len(values) > 1000:  # keep the log bounded; ProblemLog summarises the rest
-        for _ in range(len(values) - 1000):
-            log.error(file, message, column=col)
+    log.count_more("error", file, message, col, len(values) - keep)
 
 
 def parse_number(log: ProblemLog, file: str, frame: pd.DataFrame, col: str, *,
@@ -90,9 +89,12 @@ def report_duplicates(log: ProblemLog, file: str, frame: pd.DataFrame, col: str)
     if not dup.any():
         return
     first_line = frame.drop_duplicates(col).set_index(col)[LINE]
-    for value, line in zip(ids.to_numpy()[dup][:1000], frame[LINE].to_numpy()[dup][:1000]):
+    keep = ProblemLog.MAX_PER_KIND
+    values, lines = ids.to_numpy()[dup], frame[LINE].to_numpy()[dup]
+    for value, line in zip(values[:keep], lines[:keep]):
         log.error(file, f"duplicate id (first on line {int(first_line[value])})",
                   line=int(line), column=col, value=str(value), expected="a unique id")
+    log.count_more("error", file, "duplicate id", col, len(values) - keep)
 
 
 def report_unknown_refs(log: ProblemLog, file: str, frame: pd.DataFrame, col: str,

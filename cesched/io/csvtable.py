@@ -26,47 +26,61 @@ class RawTable:
 
     name: str
     frame: pd.DataFrame  # string columns plus LINE
-    header: tuple[str, ...]
+    header: tuple[str, ...]  # as written, duplicates included (validation reports them)
     encoding: str
+    ragged: tuple[tuple[int, int], ...] = ()  # (line, cells) of rows whose cell count differs from the header
 
 
-def _fast_frame(text: str) -> pd.DataFrame | None:
-    """pandas' C reader, used when no quoted field can span lines (then line = row + 2)."""
-    if '"' in text:
+def _header(text: str) -> list[str]:
+    return [c.strip() for c in next(csv.reader(io.StringIO(text, newline="")), [])]
+
+
+def _fast_frame(text: str, header: list[str]) -> tuple[pd.DataFrame, list[tuple[int, int]]] | None:
+    """pandas' C reader, used when no quoted field can span lines (then line = row + 2) and every
+    row has the header's number of cells; otherwise None and the csv module reads the file."""
+    if '"' in text or len(set(header)) != len(header):
+        return None
+    commas = header and len(header) - 1
+    lines = text.split("\n")
+    if any(line.count(",") != commas for line in lines[1:] if line.strip()):
         return None
     frame = pd.read_csv(
         io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
-        skip_blank_lines=False, engine="c",
+        skip_blank_lines=False, engine="c", index_col=False,
     )
     frame[LINE] = np.arange(2, len(frame) + 2, dtype=np.int64)
-    return frame
+    return frame, []
 
 
-def _exact_frame(text: str) -> pd.DataFrame:
-    """The csv module, which knows each record's line even when a quoted cell holds a newline."""
+def _exact_frame(text: str) -> tuple[pd.DataFrame, list[tuple[int, int]]]:
+    """The csv module, which knows each record's line even when a quoted cell holds a newline.
+    Rows with too few cells are padded, surplus cells dropped; both are returned to be reported.
+    A repeated header name keeps its first column."""
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, [])
-    rows, lines = [], []
+    header = [c.strip() for c in next(reader, [])]
+    rows, lines, ragged = [], [], []
     start = reader.line_num + 1
     for record in reader:
-        record = (record + [""] * len(header))[: len(header)]
-        rows.append(record)
+        if any(cell.strip() for cell in record) and len(record) != len(header):
+            ragged.append((start, len(record)))
+        rows.append((record + [""] * len(header))[: len(header)])
         lines.append(start)
         start = reader.line_num + 1
-    frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(
-        {c: pd.Series(dtype=object) for c in header}
-    )
+    first = {name: i for i, name in reversed(list(enumerate(header)))}
+    columns = list(first)
+    data = {name: [row[first[name]] for row in rows] for name in columns}
+    frame = pd.DataFrame(data, dtype=object) if rows else pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     frame[LINE] = np.asarray(lines, dtype=np.int64)
-    return frame
+    return frame, ragged
 
 
 def parse_csv_text(name: str, text: str, encoding: str = "utf-8") -> RawTable:
     """Parse CSV text into a RawTable; fully blank rows are dropped (their lines still count)."""
     if not text.strip():
         return RawTable(name, pd.DataFrame({LINE: pd.Series(dtype=np.int64)}), (), encoding)
-    frame = _fast_frame(text)
-    if frame is None:
-        frame = _exact_frame(text)
+    header = _header(text)
+    fast = _fast_frame(text, header)
+    frame, ragged = fast if fast is not None else _exact_frame(text)
     frame.columns = [c.strip() if c != LINE else c for c in frame.columns]
     data_cols = [c for c in frame.columns if c != LINE]
     for col in data_cols:
@@ -76,7 +90,7 @@ def parse_csv_text(name: str, text: str, encoding: str = "utf-8") -> RawTable:
         if blank.any():
             frame = frame.loc[~blank]
     frame = frame.reset_index(drop=True)
-    return RawTable(name, frame, tuple(data_cols), encoding)
+    return RawTable(name, frame, tuple(header), encoding, tuple(ragged))
 
 
 def read_csv_table(path: Path) -> RawTable:

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from ..domain.policy import Policy
 from ..problems import ProblemLog
+from .text import UndecodableFile, read_text
 
 NAME = "policy.toml"
 
@@ -57,13 +58,11 @@ def read_policy(path: Path, log: ProblemLog) -> Policy | None:
     if not path.exists():
         return Policy()
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = path.read_bytes().decode("gb18030")
-        except UnicodeDecodeError:
-            log.error(NAME, "not UTF-8 nor GB18030 text", expected="a TOML file")
-            return None
+        text, _ = read_text(path)
+    except UndecodableFile as exc:
+        log.error(NAME, f"cannot decode byte 0x{exc.byte:02x}", line=exc.line,
+                  expected="UTF-8 (with or without BOM) or GB18030 text")
+        return None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 from ortools.sat.python import cp_model
 
 from ..candidates import HOURS_SCALE, MONEY_SCALE, Candidates, Indexed
@@ -102,10 +101,11 @@ def build_model(ds: Dataset, ix: Indexed, cand: Candidates, terms: tuple[str, ..
     model = cp_model.CpModel()
     n = cand.n_pairs
     x = [model.new_bool_var(f"x{i}") for i in range(n)]
+    stats: dict[str, int] = {"pairs": n, "fixed_pairs": 0}
     if fixed is not None:
         for i in np.flatnonzero(fixed).tolist():
             model.add(x[i] == 1)
-    stats: dict[str, int] = {"pairs": n}
+        stats["fixed_pairs"] = int(fixed.sum())
     derived: list = []
     _course_once(model, x, ix, cand, stats)
     _session_seats(model, x, ix, cand, stats, derived)

@@ -19,7 +19,7 @@ from ..candidates import Candidates, Indexed
 from ..timeline import iso_week
 
 
-def _slices(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+def slices(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """For sorted ``keys``, the [lo, hi) range of each value 0..n-1."""
     values = np.arange(n)
     return np.searchsorted(keys, values, side="left"), np.searchsorted(keys, values, side="right")
@@ -48,11 +48,11 @@ class PlanState:
         self.ix, self.cand = ix, cand
         n = cand.n_pairs
         self.chosen = np.zeros(n, dtype=bool)
-        self.pm_lo, self.pm_hi = _slices(cand.pm_pair, n)
+        self.pm_lo, self.pm_hi = slices(cand.pm_pair, n)
         order_pc = np.argsort(cand.piece_pair, kind="stable")
         self.pc_start = cand.piece_start[order_pc].tolist()
         self.pc_end = cand.piece_end[order_pc].tolist()
-        self.pc_lo, self.pc_hi = (a.tolist() for a in _slices(cand.piece_pair[order_pc], n))
+        self.pc_lo, self.pc_hi = (a.tolist() for a in slices(cand.piece_pair[order_pc], n))
         self.cat = ix.session_category[cand.pair_session]
         self.hours = ix.session_hours[cand.pair_session]
         self.fee = ix.session_fee[cand.pair_session]
@@ -153,7 +153,7 @@ def desk_plan(ix: Indexed, cand: Candidates, seed: int = 0) -> np.ndarray:
     state = PlanState(ix, cand)
     if cand.n_pairs == 0:
         return state.chosen
-    p_lo, p_hi = _slices(cand.pair_staff, ix.n_staff)
+    p_lo, p_hi = slices(cand.pair_staff, ix.n_staff)
     start = _session_start(ix)[cand.pair_session]
     for person in np.random.default_rng(seed).permutation(ix.n_staff).tolist():
         mine = np.arange(p_lo[person], p_hi[person])
@@ -185,7 +185,7 @@ def fitting_plan(ix: Indexed, cand: Candidates, seed: int = 0, rounds_of_repair:
     rng = np.random.default_rng(seed)
     demand = np.bincount(cand.pair_session, minlength=len(ix.session_ids))
     pressure = demand / np.maximum(ix.session_capacity, 1)
-    p_lo, p_hi = _slices(cand.pair_staff, ix.n_staff)
+    p_lo, p_hi = slices(cand.pair_staff, ix.n_staff)
     pair_pressure = pressure[cand.pair_session]
     options: dict[int, list[int]] = {}
     for person in range(ix.n_staff):

@@ -18,7 +18,8 @@ from ortools.sat.python import cp_model
 from ..candidates import HOURS_SCALE, Candidates, Indexed, shortfall_hours, subset
 from ..domain.dataset import Dataset
 from ..model.builder import build_model
-from .stages import Progress, SolverSettings, Stopper
+from .greedy import slices
+from .stages import DETERMINISTIC_WALL_FACTOR, Progress, SolverSettings, Stopper
 
 
 STEP_SECONDS = 2.0  # per neighbourhood: many small steps beat a few long ones
@@ -36,13 +37,9 @@ class _Index:
     """Pair lookups by person and by session, built once."""
 
     def __init__(self, ix: Indexed, cand: Candidates):
-        self.staff_lo = np.searchsorted(cand.pair_staff, np.arange(ix.n_staff), side="left")
-        self.staff_hi = np.searchsorted(cand.pair_staff, np.arange(ix.n_staff), side="right")
+        self.staff_lo, self.staff_hi = slices(cand.pair_staff, ix.n_staff)
         self.by_session = np.argsort(cand.pair_session, kind="stable")
-        sorted_sessions = cand.pair_session[self.by_session]
-        n_sessions = len(ix.session_ids)
-        self.sess_lo = np.searchsorted(sorted_sessions, np.arange(n_sessions), side="left")
-        self.sess_hi = np.searchsorted(sorted_sessions, np.arange(n_sessions), side="right")
+        self.sess_lo, self.sess_hi = slices(cand.pair_session[self.by_session], len(ix.session_ids))
 
     def person_pairs(self, person: int) -> np.ndarray:
         return np.arange(self.staff_lo[person], self.staff_hi[person])
@@ -129,10 +126,10 @@ def improve_shortfall(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.nda
 
     def has_time() -> bool:
         if settings.deterministic:
-            return dtime_left > 0 and time.monotonic() < deadline + 2 * seconds
+            return dtime_left > 0 and time.monotonic() < deadline + (DETERMINISTIC_WALL_FACTOR - 1) * seconds
         return time.monotonic() < deadline - 0.5
 
-    while has_time() and best > 0 and not (stopper and stopper.stopped):
+    while has_time() and best > bound and not (stopper and stopper.stopped):  # bound met: proven
         free = _neighbourhood(rng, ix, cand, look, chosen, short, target)
         residual, keep, fixed = _sub_problem(ix, cand, chosen, free, locked)
         sub = subset(cand, keep)

@@ -55,6 +55,10 @@ def anchors(ix: Indexed, cand: Candidates, previous: pd.DataFrame | None, locked
         prev_mask = np.isin(keys, prev_keys)
         gone = prev_keys[~np.isin(prev_keys, keys)]
         lost = np.bincount(gone // len(ix.session_ids), minlength=ix.n_staff)
+        # a previous session that no longer exists at all changes its people too
+        staff = pd.Index(ix.staff_ids).get_indexer(previous["staff_id"].astype(str).str.strip())
+        session = pd.Index(ix.session_ids).get_indexer(previous["session_id"].astype(str).str.strip())
+        lost += np.bincount(staff[(staff >= 0) & (session < 0)], minlength=ix.n_staff)
     if locked is not None:
         lock_keys = pair_keys(ix, locked)
         lock_mask = np.isin(keys, lock_keys)

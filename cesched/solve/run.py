@@ -11,15 +11,16 @@ import pandas as pd
 
 from ..candidates import HOURS_SCALE, Candidates, Indexed, build_candidates, index_dataset, shortfall_hours
 from ..domain.dataset import Dataset
+from ..domain.policy import ObjectiveConfig
 from ..model.builder import build_model
-from .options import SolveOptions
-from .plan import Plan, StageResult
+from ..problems import DatasetError, Problem
 from .bound import flow_bound
 from .greedy import desk_plan, fitting_plan
 from .lns import improve_shortfall
+from .options import SolveOptions
+from .plan import Plan, StageResult
 from .replan import anchors, changes_frame, check_locks, wanted_keys
-from ..domain.policy import ObjectiveConfig
-from .stages import Progress, SolverSettings, Stopper, run_stages
+from .stages import LocksInfeasible, Progress, SolverSettings, Stopper, gap_of, run_stages
 
 #: above this many candidate pairs one CP-SAT model is too slow to improve a plan on its own, so a
 #: neighbourhood search on shortfall runs first for LNS_SHARE of the time limit
@@ -45,7 +46,7 @@ def settings_for(dataset: Dataset, options: SolveOptions) -> SolverSettings:
 
 def solve(dataset: Dataset, options: SolveOptions | None = None, *, previous: pd.DataFrame | None = None,
           locked: pd.DataFrame | None = None, progress: Progress | None = None,
-          stopper: Stopper | None = None) -> Plan:
+          stopper: Stopper | None = None, lock_source: str = "locked assignments") -> Plan:
     """Plan the dataset: lexicographic stages as the policy's ``[objective]`` orders them.
 
     ``previous`` (staff_id, session_id rows of a published plan): after shortfall, the plan changes
@@ -55,13 +56,13 @@ def solve(dataset: Dataset, options: SolveOptions | None = None, *, previous: pd
     options = options or SolveOptions()
     settings = settings_for(dataset, options)
     if locked is not None:
-        check_locks(dataset, locked)
+        check_locks(dataset, locked, source=lock_source)
     seconds: dict[str, float] = {}
     t = time.monotonic()
     deadline = t + settings.time_limit  # the limit covers everything solve() does
     ix = index_dataset(dataset)
     cand = build_candidates(dataset, ix, wanted=wanted_keys(ix, previous, locked))
-    anchor = anchors(ix, cand, previous, locked)
+    anchor = anchors(ix, cand, previous, locked, source=lock_source)
     seconds["candidates"] = time.monotonic() - t
     stats = {"pairs": cand.n_pairs}
     if options.method == "greedy":
@@ -77,12 +78,16 @@ def solve(dataset: Dataset, options: SolveOptions | None = None, *, previous: pd
     bounds = {"shortfall_hours": flow_bound(ix, cand)}
     seconds["bound"] = time.monotonic() - t
     objective = _objective(dataset, previous is not None)
-    if cand.n_pairs > FULL_MODEL_MAX_PAIRS:
-        chosen, stages = _neighbourhoods_only(dataset, ix, cand, start, bounds, settings, deadline, seconds,
-                                              stats, progress, stopper, anchor, objective)
-    else:
-        chosen, stages = _staged(dataset, ix, cand, start, bounds, settings, deadline, seconds, stats,
-                                 progress, stopper, anchor, objective)
+    try:
+        if cand.n_pairs > FULL_MODEL_MAX_PAIRS:
+            chosen, stages = _neighbourhoods_only(dataset, ix, cand, start, bounds, settings, deadline, seconds,
+                                                  stats, progress, stopper, anchor, objective)
+        else:
+            chosen, stages = _staged(dataset, ix, cand, start, bounds, settings, deadline, seconds, stats,
+                                     progress, stopper, anchor, objective)
+    except LocksInfeasible as exc:
+        raise DatasetError([Problem("error", "locked assignments", str(exc), column="min_attendance",
+                                    expected="locks that some plan can keep together")]) from None
     assignments = assignments_frame(dataset, ix, cand, chosen)
     changes = changes_frame(dataset, ix, previous, assignments) if previous is not None else None
     return finish_plan(dataset, assignments, stages, settings, seconds, stats,
@@ -110,15 +115,20 @@ def _staged(dataset, ix, cand, start, bounds, settings, deadline, seconds, stats
     pm = build_model(dataset, ix, cand, fixed=anchor.locked, previous=anchor.previous, previous_lost=anchor.lost)
     seconds["build"] = time.monotonic() - t
     stats.update(pm.stats)
-    if cand.n_pairs > LNS_ABOVE_PAIRS or settings.deterministic:  # one worker needs the head start
+    lns_ran = cand.n_pairs > LNS_ABOVE_PAIRS or settings.deterministic  # one worker needs the head start
+    if lns_ran:
         t = time.monotonic()
-        start, lns = improve_shortfall(dataset, ix, cand, start, LNS_SHARE * max(0.0, deadline - t), settings,
+        # deterministic runs share the limit in CP-SAT's deterministic seconds, never the wall clock
+        share = LNS_SHARE * (settings.time_limit if settings.deterministic else max(0.0, deadline - t))
+        start, lns = improve_shortfall(dataset, ix, cand, start, share, settings,
                                        progress, stopper, bounds["shortfall_hours"], anchor.locked,
                                        strict=anchor.previous is not None)
         seconds["neighbourhoods"] = time.monotonic() - t
         stats.update(lns_steps=lns.steps, lns_improving=lns.improving)
     t = time.monotonic()
-    stage_settings = replace(settings, time_limit=max(0.1, deadline - t)) if settings.deterministic else settings
+    stage_settings = settings
+    if settings.deterministic:
+        stage_settings = replace(settings, time_limit=settings.time_limit * ((1 - LNS_SHARE) if lns_ran else 1))
     outcome = run_stages(pm, objective, stage_settings, progress, stopper, incumbent=start,
                          deadline=None if settings.deterministic else max(deadline, t + 0.1),
                          term_bounds=bounds)
@@ -136,16 +146,17 @@ def _neighbourhoods_only(dataset, ix, cand, start, bounds, settings, deadline, s
                                     bounds["shortfall_hours"], anchor.locked, strict=anchor.previous is not None)
     seconds["neighbourhoods"] = time.monotonic() - t
     stats.update(lns_steps=lns.steps, lns_improving=lns.improving, full_model=0)
-    value = float(shortfall_hours(ix, cand, chosen).sum()) / HOURS_SCALE
-    bound = bounds["shortfall_hours"] / HOURS_SCALE
+    weight = objective.weights["shortfall_hours"]  # stage values are in weighted units
+    value = weight * float(shortfall_hours(ix, cand, chosen).sum()) / HOURS_SCALE
+    bound = weight * bounds["shortfall_hours"] / HOURS_SCALE
     stages = []
     for terms in objective.stages:
         name = "+".join(terms)
         if terms == ("shortfall_hours",):
             status = "optimal" if bound >= value else "feasible"
-            gap = 0.0 if value == 0 else max(0.0, (value - bound) / value)
-            stages.append(StageResult(name=name, terms=terms, status=status, value=value, bound=bound, gap=gap,
-                                      seconds=seconds["neighbourhoods"], solutions=lns.improving))
+            stages.append(StageResult(name=name, terms=terms, status=status, value=value, bound=bound,
+                                      gap=gap_of(value, bound), seconds=seconds["neighbourhoods"],
+                                      solutions=lns.improving))
         else:
             stages.append(StageResult(name=name, terms=terms, status="skipped", value=None, bound=None,
                                       gap=None, seconds=0.0, solutions=0))
@@ -190,8 +201,7 @@ def _restate(stage: StageResult, kpis, weights: dict[str, int]) -> StageResult:
     if value > stage.value + 1e-6:
         raise AssertionError(f"stage {stage.name}: plan has {value}, above the held value {stage.value}")
     bound = min(stage.bound, value) if stage.bound is not None else None
-    gap = None if bound is None else (0.0 if value == 0 else max(0.0, (value - bound) / abs(value)))
-    return stage.model_copy(update={"value": value, "bound": bound, "gap": gap})
+    return stage.model_copy(update={"value": value, "bound": bound, "gap": gap_of(value, bound)})
 
 
 def finish_plan(dataset: Dataset, assignments: pd.DataFrame, stages, settings: SolverSettings,

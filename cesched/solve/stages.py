@@ -19,11 +19,18 @@ from ..domain.policy import ObjectiveConfig
 from ..model.builder import TERM_SCALE, PlanModel
 from .plan import StageResult
 
+#: in deterministic runs the wall clock only stops a run this many times over its limit
+DETERMINISTIC_WALL_FACTOR = 10
+
 #: share of the time the first stage may take: shortfall is what a plan is judged on first
 FIRST_STAGE_SHARE = 0.7
 
 #: called on every improving solution: (stage name, value, bound, elapsed seconds)
 Progress = Callable[[str, float, float, float], None]
+
+
+class LocksInfeasible(Exception):
+    """Locked pairs that no plan can hold together (each alone was fine)."""
 
 
 class Stopper:
@@ -83,8 +90,10 @@ class BoundCompanion:
         self.thread.start()
 
     def finish(self) -> None:
-        self.solver.stop_search()
-        self.thread.join()
+        # stop_search() is a no-op until solve() has begun, so repeat it until the thread ends
+        while self.thread.is_alive():
+            self.solver.stop_search()
+            self.thread.join(0.05)
 
     @property
     def bound(self) -> float:
@@ -137,6 +146,18 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
                           time.monotonic() - self.start)
 
 
+def _skipped(name: str, terms: tuple[str, ...], status: str = "skipped") -> StageResult:
+    return StageResult(name=name, terms=terms, status=status, value=None, bound=None, gap=None, seconds=0.0,
+                       solutions=0)
+
+
+def gap_of(value: float, bound: float | None) -> float | None:
+    """Relative gap of a minimisation: 0 when the value is 0 or the bound meets it."""
+    if bound is None:
+        return None
+    return 0.0 if value == 0 else max(0.0, (value - bound) / abs(value))
+
+
 def _stage_expr(pm: PlanModel, terms: tuple[str, ...], weights: dict[str, int]) -> tuple[cp_model.LinearExpr, int]:
     """Weighted sum of the stage's terms in integer internal units, and the divisor to report it."""
     scale = math.lcm(*(TERM_SCALE[t] for t in terms))
@@ -146,10 +167,8 @@ def _stage_expr(pm: PlanModel, terms: tuple[str, ...], weights: dict[str, int]) 
 
 def _evaluate(expr: cp_model.LinearExpr, solution: list[int]) -> int:
     """Value of a linear expression under a full solution vector (no solver needed)."""
-    flat = cp_model.FlatIntExpr(expr) if hasattr(cp_model, "FlatIntExpr") else None
-    if flat is not None:
-        return int(sum(c * solution[v.index] for v, c in zip(flat.vars, flat.coeffs)) + flat.offset)
-    raise RuntimeError("this OR-Tools version lacks FlatIntExpr")  # pragma: no cover
+    flat = cp_model.FlatIntExpr(expr)
+    return int(sum(c * solution[v.index] for v, c in zip(flat.vars, flat.coeffs)) + flat.offset)
 
 
 def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettings,
@@ -160,31 +179,29 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
     default it is ``settings.time_limit`` from now."""
     outcome = StageOutcome()
     # the budget is wall-clock seconds, or CP-SAT's deterministic seconds when a run must be
-    # reproducible (then the wall clock is only a safety net at three times the limit)
+    # reproducible (then the wall clock is only a safety net, far enough not to decide anything)
     if deadline is None:
         deadline = time.monotonic() + settings.time_limit
-    wall_deadline = deadline + (2 * settings.time_limit if settings.deterministic else 0)
+    wall_deadline = deadline + ((DETERMINISTIC_WALL_FACTOR - 1) * settings.time_limit if settings.deterministic else 0)
     dtime_left = settings.time_limit
     stages = list(objective.stages)
     chosen = incumbent  # the plan (e.g. the desk's) every stage starts from and falls back to
+    halted = False  # after an interruption or a stage with no plan, later stages are reported skipped
     for number, terms in enumerate(stages):
         name = "+".join(terms)
         remaining = dtime_left if settings.deterministic else wall_deadline - time.monotonic()
         if all(objective.weights[t] == 0 for t in terms):
-            outcome.results.append(StageResult(name=name, terms=terms, status="ignored", value=None,
-                                               bound=None, gap=None, seconds=0.0, solutions=0))
+            outcome.results.append(_skipped(name, terms, "ignored"))
             continue
-        if remaining <= 0.05 or (stopper and stopper.stopped):
-            outcome.results.append(StageResult(name=name, terms=terms, status="skipped", value=None,
-                                               bound=None, gap=None, seconds=0.0, solutions=0))
+        if remaining <= 0.05 or (stopper and stopper.stopped) or halted:
+            outcome.results.append(_skipped(name, terms))
             continue
         left = len(stages) - number
         expr, scale = _stage_expr(pm, terms, objective.weights)  # may build the term: takes time
         if not settings.deterministic:
             remaining = wall_deadline - time.monotonic()
         if remaining <= 0.05:  # building the term used up the time
-            outcome.results.append(StageResult(name=name, terms=terms, status="skipped", value=None,
-                                               bound=None, gap=None, seconds=0.0, solutions=0))
+            outcome.results.append(_skipped(name, terms))
             continue
         budget = remaining * (FIRST_STAGE_SHARE if number == 0 and left > 1 else 1.0 / left)
         flat = cp_model.FlatIntExpr(expr)
@@ -227,6 +244,11 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
             if companion:
                 stopper.attach(companion.solver)
         t0 = time.monotonic()
+        if stopper and stopper.stopped:  # a stop that came before solve() began would be lost
+            stopper.attach(None)
+            outcome.results.append(_skipped(name, terms))
+            halted = True
+            continue
         if companion:
             companion.start()
         status = solver.solve(pm.model, reporter)
@@ -256,7 +278,11 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
             outcome.results.append(StageResult(name=name, terms=terms, status="no_solution", value=None,
                                                bound=solver.best_objective_bound / scale, gap=None,
                                                seconds=seconds, solutions=0))
-            break
+            halted = True
+            continue
+        elif status == cp_model.INFEASIBLE and pm.stats.get("fixed_pairs"):
+            raise LocksInfeasible(f"the locked assignments cannot all be kept: no plan with them keeps every "
+                                  f"rule (typically min_attendance of a locked session)")
         else:
             raise RuntimeError(f"CP-SAT returned {solver.status_name(status)} for stage {name}: "
                                "the model is built wrong (an empty plan is always feasible)")
@@ -267,13 +293,12 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
             bound = max(bound, objective.weights[terms[0]] * term_bounds[terms[0]] * (scale // TERM_SCALE[terms[0]]))
             if bound >= value_int:
                 result_status = "optimal"  # the outside bound meets the plan: proven
-        gap = 0.0 if value_int == 0 else max(0.0, (value_int - bound) / abs(value_int))
+        gap = gap_of(value_int, bound)
         outcome.results.append(StageResult(
             name=name, terms=terms, status=result_status, value=value_int / scale, bound=bound / scale,
             gap=gap, seconds=seconds, solutions=reporter.count,
         ))
         pm.model.add(expr <= value_int)
-        if stopper and stopper.stopped:
-            break
+        halted = bool(stopper and stopper.stopped)
     outcome.chosen = chosen
     return outcome
