@@ -12,8 +12,9 @@ from .io.dataset_files import dataset_from_frames, load_dataset
 from .problems import DatasetError, Problem
 from .solve import Plan, SolveOptions, solve
 from .audit import audit
+from .explain import explain_staff, explain_unit
 
 __all__ = [
     "Dataset", "DatasetError", "Plan", "Policy", "Problem", "SolveOptions", "__version__", "audit",
-    "dataset_from_frames", "load_dataset", "solve",
+    "dataset_from_frames", "explain_staff", "explain_unit", "load_dataset", "solve",
 ]

@@ -229,18 +229,23 @@ def solve(dataset: str, out: str, time_limit: float | None, workers: int | None,
     stopper = Stopper()
     box: dict = {}
 
+    done = threading.Event()
+
     def work() -> None:
         try:
             box["plan"] = solve_plan(ds, options, previous=previous_rows, locked=locked_rows, progress=live,
                                      stopper=stopper, lock_source=lock or "locked assignments")
         except BaseException as exc:  # re-raised in the main thread
             box["error"] = exc
+        finally:
+            done.set()
 
     thread = threading.Thread(target=work, name="cesched-solve", daemon=True)
     thread.start()
-    while thread.is_alive():
+    # wait on an Event, not Thread.join: a Ctrl-C inside join() can mark a running thread as stopped
+    while not done.is_set():
         try:
-            thread.join(0.2)
+            done.wait(0.2)
         except KeyboardInterrupt:
             live.note("interrupted: stopping the search, the best plan found so far will be written")
             stopper.stop()

@@ -111,3 +111,22 @@ def test_audit_of_a_file_without_the_columns_exits_2(tmp_path):
     result = run("audit", str(SAMPLES / "tiny-forbid"), str(bad))
     assert result.exit_code == 2
     assert "column 'staff_id'" in result.output and "column 'session_id'" in result.output
+
+
+def test_ctrl_c_writes_the_best_plan_marked_interrupted(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "plan"
+    scenario = Path(__file__).parent.parent / "scenarios" / "qingshan"
+    proc = subprocess.Popen([sys.executable, "-m", "cesched", "solve", str(scenario), "-o", str(out),
+                             "--time-limit", "120", "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(6)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr.decode()
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "interrupted" and summary["interrupted"] is True
+    assert stdout.decode().startswith("interrupted: shortfall")
