@@ -171,6 +171,116 @@ def _evaluate(expr: cp_model.LinearExpr, solution: list[int]) -> int:
     return int(sum(c * solution[v.index] for v, c in zip(flat.vars, flat.coeffs)) + flat.offset)
 
 
+@dataclass
+class _Attempt:
+    """What one stage's search left: the plan to keep, its value and bound (internal units)."""
+
+    chosen: np.ndarray | None
+    value: int
+    bound: float
+    status: str
+
+
+def _configure(solver: cp_model.CpSolver, settings: SolverSettings, budget: float, wall_deadline: float,
+               companion: "BoundCompanion | None") -> None:
+    p = solver.parameters
+    p.num_workers = settings.workers - (1 if companion else 0)
+    p.random_seed = settings.seed
+    p.catch_sigint_signal = False
+    if settings.deterministic:
+        # one worker is deterministic under a deterministic limit; interleaved multi-worker search
+        # is too, but stalled at its start on a 300-staff district. The full LP (level 2) makes that
+        # worker prove the bound the companion proves otherwise.
+        p.num_workers = 1
+        p.linearization_level = 2
+        p.max_deterministic_time = budget
+        p.max_time_in_seconds = max(wall_deadline - time.monotonic(), 0.1)
+    else:
+        p.max_time_in_seconds = budget
+
+
+def _hint(pm: PlanModel, chosen: np.ndarray | None) -> list[int] | None:
+    """The best plan so far as a complete hint: CP-SAT takes it as its first solution."""
+    pm.model.clear_hints()
+    solution = pm.complete(chosen) if chosen is not None else None
+    if solution is not None:
+        pm.model.proto.solution_hint.vars.extend(range(len(solution)))
+        pm.model.proto.solution_hint.values.extend(solution)
+    return solution
+
+
+def _judge(pm: PlanModel, solver: cp_model.CpSolver, status, companion: "BoundCompanion | None",
+           expr: cp_model.LinearExpr, start: list[int] | None, chosen: np.ndarray | None) -> _Attempt | None:
+    """The plan a stage keeps and what is proven about it; None when no plan exists at all."""
+    other = companion.bound if companion else float("-inf")
+    if companion and companion.status == cp_model.OPTIMAL and (
+            status not in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+            or companion.solver.objective_value <= solver.objective_value):
+        value = int(round(companion.solver.objective_value))
+        return _Attempt(pm.chosen(companion.solution()), value, value, "optimal")
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        value = int(round(solver.objective_value))
+        bound = max(solver.best_objective_bound, other)
+        proven = status == cp_model.OPTIMAL or bound >= value
+        return _Attempt(pm.chosen(list(solver.response_proto.solution)), value, bound,
+                        "optimal" if proven else "feasible")
+    if status == cp_model.UNKNOWN and start is not None:  # no better plan in time: keep the start
+        value = _evaluate(expr, start)
+        bound = max(solver.best_objective_bound, other)
+        return _Attempt(chosen, value, bound, "optimal" if bound >= value else "feasible")
+    if status == cp_model.UNKNOWN:
+        return None
+    if status == cp_model.INFEASIBLE and pm.stats.get("fixed_pairs"):
+        raise LocksInfeasible("the locked assignments cannot all be kept: no plan with them keeps every "
+                              "rule (typically min_attendance of a locked session)")
+    raise RuntimeError(f"CP-SAT returned {solver.status_name(status)}: the model is built wrong "
+                       "(an empty plan is always feasible)")
+
+
+def _search(pm: PlanModel, settings: SolverSettings, budget: float, wall_deadline: float, name: str,
+            scale: int, progress: Progress | None, stopper: Stopper | None):
+    """One stage's CP-SAT search (with the bound companion beside it): (solver, status, companion,
+    reporter, seconds), or None when a stop came before the search began."""
+    solver = cp_model.CpSolver()
+    companion = None
+    if not settings.deterministic and settings.workers >= 2:
+        def on_bound(value: float) -> None:
+            if reporter.best is not None and reporter.best <= value + 1e-9:
+                solver.stop_search()  # the companion proved the search's plan optimal
+
+        companion = BoundCompanion(pm.model, budget, settings.seed, on_bound)
+    _configure(solver, settings, budget, wall_deadline, companion)
+    reporter = _Reporter(name, scale, time.monotonic(), progress, companion)
+    if stopper:
+        stopper.attach(solver)
+        if companion:
+            stopper.attach(companion.solver)
+        if stopper.stopped:  # a stop that came before solve() began would be lost
+            stopper.attach(None)
+            return None
+    t0 = time.monotonic()
+    if companion:
+        companion.start()
+    status = solver.solve(pm.model, reporter)
+    if companion:
+        companion.finish()
+    if stopper:
+        stopper.attach(None)
+    return solver, status, companion, reporter, time.monotonic() - t0
+
+
+def _outside_bound(attempt: _Attempt, terms: tuple[str, ...], objective: ObjectiveConfig, scale: int,
+                   term_bounds: dict[str, int] | None) -> _Attempt:
+    """Raise the bound with one proved outside CP-SAT (the max flow on shortfall), in stage units."""
+    if attempt.status == "optimal":
+        return _Attempt(attempt.chosen, attempt.value, attempt.value, "optimal")
+    if len(terms) != 1 or not term_bounds or terms[0] not in term_bounds:
+        return attempt
+    term = terms[0]
+    bound = max(attempt.bound, objective.weights[term] * term_bounds[term] * (scale // TERM_SCALE[term]))
+    return _Attempt(attempt.chosen, attempt.value, bound, "optimal" if bound >= attempt.value else "feasible")
+
+
 def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettings,
                progress: Progress | None = None, stopper: Stopper | None = None,
                incumbent: np.ndarray | None = None, deadline: float | None = None,
@@ -185,120 +295,55 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
     wall_deadline = deadline + ((DETERMINISTIC_WALL_FACTOR - 1) * settings.time_limit if settings.deterministic else 0)
     dtime_left = settings.time_limit
     stages = list(objective.stages)
-    chosen = incumbent  # the plan (e.g. the desk's) every stage starts from and falls back to
+    chosen = incumbent  # the plan every stage starts from and falls back to
     halted = False  # after an interruption or a stage with no plan, later stages are reported skipped
     for number, terms in enumerate(stages):
         name = "+".join(terms)
-        remaining = dtime_left if settings.deterministic else wall_deadline - time.monotonic()
         if all(objective.weights[t] == 0 for t in terms):
             outcome.results.append(_skipped(name, terms, "ignored"))
             continue
+        remaining = dtime_left if settings.deterministic else wall_deadline - time.monotonic()
         if remaining <= 0.05 or (stopper and stopper.stopped) or halted:
             outcome.results.append(_skipped(name, terms))
             continue
-        left = len(stages) - number
         expr, scale = _stage_expr(pm, terms, objective.weights)  # may build the term: takes time
         if not settings.deterministic:
             remaining = wall_deadline - time.monotonic()
         if remaining <= 0.05:  # building the term used up the time
             outcome.results.append(_skipped(name, terms))
             continue
-        budget = remaining * (FIRST_STAGE_SHARE if number == 0 and left > 1 else 1.0 / left)
         flat = cp_model.FlatIntExpr(expr)
         if not flat.vars:  # nothing to decide (e.g. overlap when shifts forbid it): a constant
             value = flat.offset / scale
             outcome.results.append(StageResult(name=name, terms=terms, status="optimal", value=value,
                                                bound=value, gap=0.0, seconds=0.0, solutions=0))
             continue
+        left = len(stages) - number
+        budget = remaining * (FIRST_STAGE_SHARE if number == 0 and left > 1 else 1.0 / left)
         pm.model.minimize(expr)
-        pm.model.clear_hints()
-        solution = pm.complete(chosen) if chosen is not None else None
-        if solution is not None:  # a complete hint: CP-SAT takes it as its first solution
-            pm.model.proto.solution_hint.vars.extend(range(len(solution)))
-            pm.model.proto.solution_hint.values.extend(solution)
-        solver = cp_model.CpSolver()
-        companion = None
-        if not settings.deterministic and settings.workers >= 2:
-            def on_bound(value: float, solver=solver) -> None:
-                if reporter.best is not None and reporter.best <= value + 1e-9:
-                    solver.stop_search()  # the companion proved the search's plan optimal
-
-            companion = BoundCompanion(pm.model, budget, settings.seed, on_bound)
-        p = solver.parameters
-        p.num_workers = settings.workers - (1 if companion else 0)
-        p.random_seed = settings.seed
-        p.catch_sigint_signal = False
-        if settings.deterministic:
-            # one worker is deterministic under a deterministic limit; interleaved multi-worker
-            # search is too, but stalled at its start on a 300-staff district. The full LP
-            # (level 2) makes that worker prove the bound the companion proves otherwise.
-            p.num_workers = 1
-            p.linearization_level = 2
-            p.max_deterministic_time = budget
-            p.max_time_in_seconds = max(wall_deadline - time.monotonic(), 0.1)
-        else:
-            p.max_time_in_seconds = budget
-        reporter = _Reporter(name, scale, time.monotonic(), progress, companion)
-        if stopper:
-            stopper.attach(solver)
-            if companion:
-                stopper.attach(companion.solver)
-        t0 = time.monotonic()
-        if stopper and stopper.stopped:  # a stop that came before solve() began would be lost
-            stopper.attach(None)
+        start = _hint(pm, chosen)
+        searched = _search(pm, settings, budget, wall_deadline, name, scale, progress, stopper)
+        if searched is None:
             outcome.results.append(_skipped(name, terms))
             halted = True
             continue
-        if companion:
-            companion.start()
-        status = solver.solve(pm.model, reporter)
-        if companion:
-            companion.finish()
-        if stopper:
-            stopper.attach(None)
-        seconds = time.monotonic() - t0
+        solver, status, companion, reporter, seconds = searched
         dtime_left -= solver.response_proto.deterministic_time
-        if companion and companion.status == cp_model.OPTIMAL and (
-                status not in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-                or companion.solver.objective_value <= solver.objective_value):
-            chosen = pm.chosen(companion.solution())
-            value_int = int(round(companion.solver.objective_value))
-            bound = value_int
-            result_status = "optimal"
-        elif status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            chosen = pm.chosen(list(solver.response_proto.solution))
-            value_int = int(round(solver.objective_value))
-            bound = max(solver.best_objective_bound, companion.bound if companion else float("-inf"))
-            result_status = "optimal" if status == cp_model.OPTIMAL or bound >= value_int else "feasible"
-        elif status == cp_model.UNKNOWN and solution is not None:
-            value_int = _evaluate(expr, solution)
-            bound = max(solver.best_objective_bound, companion.bound if companion else float("-inf"))
-            result_status = "optimal" if bound >= value_int else "feasible"
-        elif status == cp_model.UNKNOWN:
+        attempt = _judge(pm, solver, status, companion, expr, start, chosen)
+        if attempt is None:
             outcome.results.append(StageResult(name=name, terms=terms, status="no_solution", value=None,
                                                bound=solver.best_objective_bound / scale, gap=None,
                                                seconds=seconds, solutions=0))
             halted = True
             continue
-        elif status == cp_model.INFEASIBLE and pm.stats.get("fixed_pairs"):
-            raise LocksInfeasible(f"the locked assignments cannot all be kept: no plan with them keeps every "
-                                  f"rule (typically min_attendance of a locked session)")
-        else:
-            raise RuntimeError(f"CP-SAT returned {solver.status_name(status)} for stage {name}: "
-                               "the model is built wrong (an empty plan is always feasible)")
-        if result_status == "optimal":
-            bound = value_int
-        elif len(terms) == 1 and term_bounds and terms[0] in term_bounds:
-            # a bound proved outside CP-SAT (e.g. the max-flow bound on shortfall), in stage units
-            bound = max(bound, objective.weights[terms[0]] * term_bounds[terms[0]] * (scale // TERM_SCALE[terms[0]]))
-            if bound >= value_int:
-                result_status = "optimal"  # the outside bound meets the plan: proven
-        gap = gap_of(value_int, bound)
+        attempt = _outside_bound(attempt, terms, objective, scale, term_bounds)
+        chosen = attempt.chosen
         outcome.results.append(StageResult(
-            name=name, terms=terms, status=result_status, value=value_int / scale, bound=bound / scale,
-            gap=gap, seconds=seconds, solutions=reporter.count,
+            name=name, terms=terms, status=attempt.status, value=attempt.value / scale,
+            bound=attempt.bound / scale, gap=gap_of(attempt.value, attempt.bound), seconds=seconds,
+            solutions=reporter.count,
         ))
-        pm.model.add(expr <= value_int)
+        pm.model.add(expr <= attempt.value)
         halted = bool(stopper and stopper.stopped)
     outcome.chosen = chosen
     return outcome
