@@ -18,16 +18,7 @@ import pandas as pd
 
 import cesched
 
-COLUMNS = {
-    "units": ("unit_id", "zone", "budget", "max_absent"),
-    "staff": ("staff_id", "unit_id", "field", "required_public", "required_professional", "done_public",
-              "done_professional", "max_weekly_hours"),
-    "shifts": ("staff_id", "start", "end"),
-    "courses": ("course_id", "category", "fields", "hours", "fee"),
-    "venues": ("venue_id", "zone", "capacity"),
-    "sessions": ("session_id", "course_id", "venue_id", "start", "end", "capacity", "min_attendance"),
-    "travel": ("from_zone", "to_zone", "minutes"),
-}
+from builders import COLUMNS  # one list of the contract's columns for every test helper
 
 # 2027-03-01 is a Monday
 DEFAULT = {
