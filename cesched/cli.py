@@ -43,7 +43,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("dataset", type=click.Path(file_okay=False))
+@click.argument("dataset", type=click.Path())
 def check(dataset: str) -> None:
     """Validate DATASET and print its summary and warnings (exit 2 on errors)."""
     from .check import check_dataset
@@ -83,7 +83,7 @@ def generate(out: str, n_staff: int, seed: int) -> None:
 
 
 @main.command("audit")
-@click.argument("dataset", type=click.Path(file_okay=False))
+@click.argument("dataset", type=click.Path())
 @click.argument("plan", type=click.Path())
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True, help="violations listed")
 def audit_command(dataset: str, plan: str, limit: int) -> None:
@@ -120,7 +120,7 @@ def audit_command(dataset: str, plan: str, limit: int) -> None:
 
 
 @main.command()
-@click.argument("dataset", type=click.Path(file_okay=False))
+@click.argument("dataset", type=click.Path())
 @click.argument("plan", type=click.Path())
 @click.option("--staff", "staff_id", help="explain this person's plan")
 @click.option("--unit", "unit_id", help="explain the shortfall of this unit's staff")
@@ -185,7 +185,7 @@ class _Live:
 
 
 @main.command()
-@click.argument("dataset", type=click.Path(file_okay=False))
+@click.argument("dataset", type=click.Path())
 @click.option("-o", "--output", "out", type=click.Path(file_okay=False), required=True, help="plan folder to write")
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), help="seconds over all stages [policy]")
 @click.option("--workers", type=click.IntRange(0), help="CP-SAT workers, 0 = one per core [policy]")

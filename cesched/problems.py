@@ -6,7 +6,7 @@ expected, so a planner can fix the file without reading code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Literal
 
 Severity = Literal["error", "warning"]
@@ -85,6 +85,13 @@ class ProblemLog:
 
     def warning(self, file: str, message: str, **where) -> None:
         self.add(Problem("warning", file, message, **where))
+
+    def rename_files(self, names: dict[str, str]) -> None:
+        """Report problems under the names a planner knows (a workbook's sheet, not 'staff.csv')."""
+        if not names:
+            return
+        self._items = [replace(p, file=names.get(p.file, p.file)) for p in self._items]
+        self._kind_counts = {(sev, names.get(f, f), col, msg): n for (sev, f, col, msg), n in self._kind_counts.items()}
 
     @property
     def problems(self) -> tuple[Problem, ...]:

@@ -217,3 +217,44 @@ def test_session_rows_with_different_capacity_cells_warn_and_take_the_smallest(t
     ds = cesched.load_dataset(ds_dir)
     assert ds.session("X00002").capacity == 100
     assert any(w.column == "capacity" and "smallest applies" in w.message for w in ds.warnings)
+
+
+def _workbook(src: Path, dst: Path, edit=None) -> Path:
+    """The sample as an Excel user would keep it: one sheet per file, numbers and times typed."""
+    numeric = {"hours", "fee", "capacity", "budget", "max_absent", "minutes", "min_attendance", "done_public",
+               "done_professional"}
+    with pd.ExcelWriter(dst) as writer:
+        for name in ("units", "staff", "shifts", "courses", "venues", "sessions", "travel"):
+            df = pd.read_csv(src / f"{name}.csv", dtype=str, keep_default_na=False)
+            for col in df.columns:
+                if col in ("start", "end"):
+                    df[col] = pd.to_datetime(df[col])
+                elif col in numeric:
+                    df[col] = pd.to_numeric(df[col].replace("", None))
+            if edit:
+                df = edit(name, df)
+            df.to_excel(writer, sheet_name=name, index=False)
+    shutil.copy(src / "policy.toml", dst.parent / "policy.toml")
+    return dst
+
+
+def test_an_excel_workbook_reads_like_the_csv_folder(tmp_path):
+    book = _workbook(SAMPLES / "tiny-allow", tmp_path / "district.xlsx")
+    from_csv, from_book = cesched.load_dataset(SAMPLES / "tiny-allow"), cesched.load_dataset(book)
+    for table in ("units", "staff", "shifts", "courses", "venues", "sessions", "meetings", "travel"):
+        pd.testing.assert_frame_equal(getattr(from_csv, table), getattr(from_book, table), check_dtype=False)
+    assert from_book.policy == from_csv.policy
+
+
+def test_an_excel_error_names_the_sheet_and_row(tmp_path):
+    def edit(name, df):
+        if name == "courses":
+            df = df.astype(object)
+            df.loc[1, "hours"] = "six"
+        return df
+
+    book = _workbook(SAMPLES / "tiny-allow", tmp_path / "district.xlsx", edit)
+    with pytest.raises(DatasetError) as info:
+        cesched.load_dataset(book)
+    (problem,) = info.value.errors
+    assert (problem.file, problem.line, problem.column, problem.value) == ("district.xlsx[courses]", 3, "hours", "six")

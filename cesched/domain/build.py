@@ -90,15 +90,17 @@ def build_dataset(tables: dict[str, RawTable], policy: Policy, *, source: str = 
     venues = _venues(log, frames["venues.csv"])
     meetings, sessions = _sessions(log, frames["sessions.csv"], courses, venues)
     travel = _travel(log, frames["travel.csv"])
+    _file_warnings(units, sessions, log)
+    log.rename_files({key: t.name for key, t in tables.items() if t.name != key})
     log.raise_if_errors()
     return Dataset(
         policy=policy, units=units, staff=staff, shifts=shifts, courses=courses, venues=venues,
-        meetings=meetings, sessions=sessions, travel=travel, source=source,
-        digest=_digest(tables, policy), warnings=tuple(_file_warnings(units, sessions, log)),
+        meetings=meetings, sessions=sessions, travel=travel, source=source, digest=_digest(tables, policy),
+        warnings=tuple(p for p in log.problems if p.severity == "warning"),
     )
 
 
-def _file_warnings(units: pd.DataFrame, sessions: pd.DataFrame, log: ProblemLog) -> list:
+def _file_warnings(units: pd.DataFrame, sessions: pd.DataFrame, log: ProblemLog) -> None:
     """Suspicious-but-legal things visible without any time logic (the rest are in ``check``)."""
     for row in units[units["budget"].isna()].itertuples():
         log.warning("units.csv", "unit has no budget set: its fees are not capped", line=int(row.line),
@@ -108,7 +110,6 @@ def _file_warnings(units: pd.DataFrame, sessions: pd.DataFrame, log: ProblemLog)
         log.warning("sessions.csv", "min_attendance exceeds the session's capacity: it can never run",
                     line=int(row.line), column="min_attendance", value=row.session_id,
                     expected=f"at most {row.capacity}")
-    return [p for p in log.problems if p.severity == "warning"]
 
 
 def _digest(tables: dict[str, RawTable], policy: Policy) -> str:

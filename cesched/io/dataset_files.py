@@ -14,12 +14,17 @@ from ..problems import DatasetError, ProblemLog
 from .csvtable import RawTable, frame_to_raw, read_csv_table
 from .policy_file import policy_from_mapping, read_policy
 from .text import UndecodableFile
+from .workbook import read_workbook
 
 
 def load_dataset(path: str | Path) -> Dataset:
-    """Read and validate a dataset folder; raises DatasetError listing every problem."""
+    """Read and validate a dataset folder (or an .xlsx workbook with one sheet per file and a
+    policy.toml beside it); raises DatasetError listing every problem."""
     folder = Path(path)
     log = ProblemLog()
+    if folder.is_file() and folder.suffix.lower() in (".xlsx", ".xlsm"):
+        policy = read_policy(folder.parent / "policy.toml", log)
+        return build_dataset(read_workbook(folder), policy or Policy(), source=str(folder), log=log)
     if not folder.is_dir():
         log.error(str(folder), "dataset folder not found", expected="a folder with units.csv, staff.csv, ...")
         raise DatasetError(log.problems)
