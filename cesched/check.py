@@ -26,8 +26,9 @@ def check_dataset(ds: Dataset) -> CheckReport:
     ix = index_dataset(ds)
     everyone = ds.model_copy(update={"staff": ds.staff.assign(done_public=0.0, done_professional=0.0)})
     reachable = build_candidates(everyone, index_dataset(everyone))
-    cand = build_candidates(ds, ix)
     warnings = list(ds.warnings) + _session_warnings(ds, ix, reachable) + _staff_warnings(ds, ix, reachable)
+    del reachable  # one candidate set at a time: a city's is gigabytes
+    pairs = build_candidates(ds, ix).n_pairs
     counts = {
         "units": len(ds.units), "staff": len(ds.staff), "shifts": len(ds.shifts),
         "courses": len(ds.courses), "venues": len(ds.venues), "sessions": len(ds.sessions),
@@ -35,7 +36,7 @@ def check_dataset(ds: Dataset) -> CheckReport:
     }
     times = pd.concat([ds.shifts["start"], ds.shifts["end"], ds.meetings["start"], ds.meetings["end"]])
     horizon = (str(times.min())[:16], str(times.max())[:16]) if len(times) else ("", "")
-    return CheckReport(counts, horizon, _supply(ds), tuple(warnings), cand.n_pairs)
+    return CheckReport(counts, horizon, _supply(ds), tuple(warnings), pairs)
 
 
 def _session_warnings(ds: Dataset, ix, reachable) -> list[Problem]:
