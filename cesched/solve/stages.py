@@ -249,6 +249,10 @@ def _search(pm: PlanModel, settings: SolverSettings, budget: float, wall_deadlin
                 solver.stop_search()  # the companion proved the search's plan optimal
 
         companion = BoundCompanion(pm.model, budget, settings.seed, on_bound)
+    if not settings.deterministic:  # cloning and hinting took time: never run past the deadline
+        budget = max(0.1, min(budget, wall_deadline - time.monotonic()))
+        if companion:
+            companion.solver.parameters.max_time_in_seconds = budget
     _configure(solver, settings, budget, wall_deadline, companion)
     reporter = _Reporter(name, scale, time.monotonic(), progress, companion)
     if stopper:
