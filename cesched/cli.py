@@ -39,7 +39,9 @@ def _load(path: str):
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cesched")
 def main() -> None:
-    """Plan continuing-education training around work rosters (contract v1 dataset folders)."""
+    """Plan continuing-education training around work rosters.
+
+    DATASET is a contract v1 folder of CSV files, or one .xlsx workbook with a sheet per file."""
 
 
 @main.command()

@@ -20,7 +20,6 @@ KPI_LABELS = {
     "spend": "spend on fees (CNY)",
     "training_minutes": "training clock time (min)",
 }
-STAGE_LABELS = KPI_LABELS | {"changed_staff": "staff whose plan changed"}
 
 
 def plan_summary(plan: Plan, dataset: Dataset) -> dict[str, Any]:
