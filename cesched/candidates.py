@@ -223,13 +223,9 @@ def build_candidates(ds: Dataset, ix: Indexed | None = None, wanted: np.ndarray 
         cap = ix.weekly_cap[pm_staff]
         capped = cap >= 0
         if capped.any():
-            wk = iso_week(a)
-            frame = pd.DataFrame({"pair": pm_pair[capped], "wk": wk[capped], "min": (b - a)[capped]})
-            per_week = frame.groupby(["pair", "wk"], sort=False)["min"].sum()
-            pair_of = per_week.index.get_level_values(0).to_numpy()
-            over = pair_of[per_week.to_numpy() > ix.weekly_cap[p[pair_of]]]
+            pair_of, _, minutes = pair_week_minutes(pm_pair, iso_week(a), b - a, capped)
             over_mask = np.zeros(len(p), dtype=bool)
-            over_mask[np.asarray(over, dtype=np.int64)] = True
+            over_mask[pair_of[minutes > ix.weekly_cap[p[pair_of]]]] = True
             dropped["weekly_cap"] += int((over_mask & ~bad).sum())
             bad |= over_mask
         rest = ix.roster.night_ends_between(pm_staff, a - rest_minutes, a) if rest_minutes > 0 else np.zeros(len(a), np.int64)
@@ -265,6 +261,16 @@ def _drop_unfillable(ix: Indexed, cand: Candidates) -> Candidates:
     out = subset(cand, ~bad)
     out.dropped["min_attendance"] = int(bad.sum())
     return out
+
+
+def pair_week_minutes(pm_pair: np.ndarray, week: np.ndarray, minutes: np.ndarray, sel: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(pair, ISO week, minutes) with a session's meetings in one week added up (numpy, no groupby)."""
+    pair, week, minutes = pm_pair[sel], week[sel], minutes[sel]
+    w0 = int(week.min()) if len(week) else 0
+    uniq, inv = np.unique(pair * 8192 + (week - w0), return_inverse=True)
+    total = np.bincount(inv, weights=minutes).astype(np.int64) if len(inv) else np.zeros(0, np.int64)
+    return uniq // 8192, uniq % 8192 + w0, total
 
 
 def subset(cand: Candidates, keep: np.ndarray) -> Candidates:

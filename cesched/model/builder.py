@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
-from ..candidates import HOURS_SCALE, MONEY_SCALE, Candidates, Indexed
+from ..candidates import HOURS_SCALE, MONEY_SCALE, Candidates, Indexed, pair_week_minutes
 from ..domain.dataset import Dataset
 from ..timeline import day, iso_week
 from .conflicts import person_conflict_rows
@@ -145,12 +145,7 @@ def _runs(*keys: np.ndarray) -> tuple[np.ndarray, list[int], list[int]]:
 
 
 def _pair_week_minutes(cand: Candidates, pm_week: np.ndarray, pm_minutes: np.ndarray, sel: np.ndarray):
-    """(pair, ISO week, minutes) with a session's meetings in one week added up."""
-    pair, week, minutes = cand.pm_pair[sel], pm_week[sel], pm_minutes[sel]
-    w0 = int(week.min()) if len(week) else 0
-    uniq, inv = np.unique(pair * 8192 + (week - w0), return_inverse=True)
-    total = np.bincount(inv, weights=minutes).astype(np.int64) if len(inv) else np.zeros(0, np.int64)
-    return uniq // 8192, uniq % 8192 + w0, total
+    return pair_week_minutes(cand.pm_pair, pm_week, pm_minutes, sel)
 
 
 def _groups(keys: np.ndarray) -> list[np.ndarray]:
