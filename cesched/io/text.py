@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-ENCODINGS = ("utf-8", "gb18030")
-
-
 class UndecodableFile(ValueError):
     """A file that is neither UTF-8 nor GB18030; carries the line of the first bad byte."""
 

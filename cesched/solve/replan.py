@@ -22,7 +22,6 @@ class Anchors:
     previous: np.ndarray | None  # pairs of the previous plan that are still possible
     lost: np.ndarray | None  # per person: previous attendances no longer possible
     locked: np.ndarray | None
-    previous_keys: np.ndarray  # every previous (staff, session) key, possible or not
 
 
 def check_locks(dataset: Dataset, locked: pd.DataFrame, source: str = "lock file") -> None:
@@ -49,7 +48,6 @@ def anchors(ix: Indexed, cand: Candidates, previous: pd.DataFrame | None, locked
             source: str = "lock file") -> Anchors:
     keys = cand.pair_staff.astype(np.int64) * len(ix.session_ids) + cand.pair_session
     prev_mask = lost = lock_mask = None
-    prev_keys = np.zeros(0, np.int64)
     if previous is not None:
         prev_keys = pair_keys(ix, previous)
         prev_mask = np.isin(keys, prev_keys)
@@ -70,7 +68,7 @@ def anchors(ix: Indexed, cand: Candidates, previous: pd.DataFrame | None, locked
                         value=f"{ix.staff_ids[k // len(ix.session_ids)]} {ix.session_ids[k % len(ix.session_ids)]}")
                 for k in missing[:50]
             ])
-    return Anchors(prev_mask, lost, lock_mask, prev_keys)
+    return Anchors(prev_mask, lost, lock_mask)
 
 
 def changes_frame(dataset: Dataset, ix: Indexed, previous: pd.DataFrame, assignments: pd.DataFrame
