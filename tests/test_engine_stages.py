@@ -8,6 +8,8 @@ U1 and one venue V1 in zone "seat" unless a test says otherwise.
 
 from __future__ import annotations
 
+import time
+
 import pandas as pd
 import pytest
 
@@ -315,3 +317,17 @@ def test_same_seed_and_workers_give_the_same_plan():
     assert first.kpis.unit_peak_days == 2 and first.kpis.shortfall_hours == 0
     for _ in range(5):
         pd.testing.assert_frame_equal(first.assignments, cesched.solve(ds, options).assignments)
+
+
+def test_deterministic_search_ends_on_a_tiny_district_it_cannot_bring_to_its_bound():
+    # Two clashing sessions: one person stays 3 h short, but the max-flow bound (blind to clashes) says 0.
+    # The neighbourhood search once looped here until its size overflowed (each step cost ~0
+    # deterministic seconds); it must stop once a step has proven the whole district.
+    ds = tiny(staff=[person("P1", public=6)], courses=[course("C1", hours=3), course("C2", hours=3)],
+              sessions=[meeting("X1", "C1", at(1, "09:00"), at(1, "12:00")),
+                        meeting("X2", "C2", at(1, "10:00"), at(1, "13:00"))])
+    options = cesched.SolveOptions(time_limit_seconds=5, workers=1, seed=0, deterministic=True)
+    t = time.monotonic()
+    plan = cesched.solve(ds, options)
+    assert time.monotonic() - t < 5
+    assert plan.kpis.shortfall_hours == 3 and plan.stages[0].optimal

@@ -155,8 +155,9 @@ def improve_shortfall(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.nda
             stopper.attach(None)
         stats.steps += 1
         dtime_left -= solver.response_proto.deterministic_time
+        whole = bool(keep.all())  # the neighbourhood was the whole problem
         if status == cp_model.OPTIMAL:
-            target = int(target * 1.3)
+            target = min(int(target * 1.3), 2 * cand.n_pairs + 1000)
         elif status != cp_model.FEASIBLE or solver.response_proto.deterministic_time > 0.8 * STEP_SECONDS:
             target = max(1000, int(target * 0.7))
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -172,5 +173,7 @@ def improve_shortfall(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.nda
                     progress("shortfall_hours (neighbourhoods)", total / HOURS_SCALE, bound / HOURS_SCALE,
                              time.monotonic() - t0)
             chosen, short, best = trial, trial_short, total
+        if whole and status == cp_model.OPTIMAL:
+            break  # proven over every pair: nothing left to improve (a tiny district)
     stats.seconds = time.monotonic() - t0
     return chosen, stats
