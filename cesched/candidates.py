@@ -80,6 +80,20 @@ def _scaled(values: np.ndarray, scale: int) -> np.ndarray:
     return np.round(np.asarray(values, dtype=float) * scale).astype(np.int64)
 
 
+def zone_travel(ds: Dataset, zones: pd.Index) -> np.ndarray:
+    """Travel minutes between every two of ``zones``: 0 within a zone, else travel.csv, else the
+    policy's default."""
+    travel = np.full((len(zones), len(zones)), ds.policy.rules.default_travel_minutes, dtype=np.int64)
+    np.fill_diagonal(travel, 0)
+    a = zones.get_indexer(ds.travel["zone_a"])
+    b = zones.get_indexer(ds.travel["zone_b"])
+    known = (a >= 0) & (b >= 0)  # rows naming zones no unit or venue uses change nothing
+    minutes = ds.travel["minutes"].to_numpy(dtype=np.int64)[known]
+    travel[a[known], b[known]] = minutes
+    travel[b[known], a[known]] = minutes
+    return travel
+
+
 def index_dataset(ds: Dataset) -> Indexed:
     zones_all = pd.Index(sorted(set(ds.units["zone"]) | set(ds.venues["zone"])))
     unit_pos = pd.Index(ds.units["unit_id"])
@@ -95,12 +109,7 @@ def index_dataset(ds: Dataset) -> Indexed:
     meetings = ds.meetings.assign(_s=session_pos.get_indexer(ds.meetings["session_id"]))
     meetings = meetings.sort_values(["_s", "start"], kind="stable")
     venue_zone = ds.venues.set_index("venue_id")["zone"]
-    travel = np.full((len(zones_all), len(zones_all)), ds.policy.rules.default_travel_minutes, dtype=np.int64)
-    np.fill_diagonal(travel, 0)
-    for row in ds.travel.itertuples():  # rows naming zones no unit or venue uses change nothing
-        if row.zone_a in zones_all and row.zone_b in zones_all:
-            a, b = zones_all.get_loc(row.zone_a), zones_all.get_loc(row.zone_b)
-            travel[a, b] = travel[b, a] = row.minutes
+    travel = zone_travel(ds, zones_all)
     staff_pos = pd.Index(staff["staff_id"])
     shifts = ds.shifts
     roster = Roster.build(staff_pos.get_indexer(shifts["staff_id"]).astype(np.int64),

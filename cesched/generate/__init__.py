@@ -86,7 +86,7 @@ def generate_district(n_staff: int, seed: int) -> dict[str, pd.DataFrame | str]:
     budget = _budgets(units.size.size, staff, courses, rng)
     absent = max_absent(units, rng)
 
-    zone_name = np.array(zones.name, dtype=object)
+    zone_name = np.array([*zones.name, cat.ONLINE_ZONE], dtype=object)  # the last is the online classroom's
     unit_id = ids("U", len(units.kind), 3)
     staff_id = ids("S", staff.unit.size, 6)
     course_id = ids("C", len(courses.title), 3)
@@ -97,6 +97,10 @@ def generate_district(n_staff: int, seed: int) -> dict[str, pd.DataFrame | str]:
     cell = seats.capacity_cell[meetings.order]
     min_att = _min_attendance(seats.capacity[meetings.order], rng)
     src_i, src_j, minutes = travel_minutes(zones)
+    # joining the online classroom takes no travel from anywhere (the policy's default would apply)
+    src_i = np.concatenate([src_i, np.full(len(zones.name), len(zones.name))])
+    src_j = np.concatenate([src_j, np.arange(len(zones.name))])
+    minutes = np.concatenate([minutes, np.zeros(len(zones.name), dtype=minutes.dtype)])
     return {
         "units.csv": frame({
             "unit_id": unit_id,

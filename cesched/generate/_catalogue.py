@@ -298,6 +298,7 @@ VENUE_KINDS: dict[str, tuple[str, int, int]] = {
 SEAT_VENUES: tuple[str, ...] = ("PARTY", "TRAIN", "HOSP", "SCHOOL", "AGRI")
 TOWN_VENUES: tuple[str, ...] = ("MEET",)
 ONLINE_VENUE = ("V-ONLINE", "Live online classroom", 300, 500)
+ONLINE_ZONE = "online"  # the online classroom's zone: 0 travel minutes from every other zone
 
 # Which venue kinds each organizer books (plus township rooms and the online classroom).
 ORGANIZER_VENUES: dict[str, tuple[str, ...]] = {

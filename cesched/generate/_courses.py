@@ -170,7 +170,7 @@ def make_venues(zones: Zones, rng: np.random.Generator) -> Venues:
     ids.append(online_id)
     names.append(online_name)
     kinds.append("ONLINE")
-    zone.append(0)
+    zone.append(len(zones.name))  # a zone of its own, ONLINE_ZONE, reached from everywhere without travel
     caps.append(int(rng.integers(low, high + 1)))
     return Venues(venue_id=ids, name=names, kind=kinds, zone=np.array(zone), capacity=np.array(caps))
 
@@ -246,7 +246,7 @@ def _venue_options(organizer: str, venues: Venues, n_zones: int) -> tuple[np.nda
     allowed = cat.ORGANIZER_VENUES[organizer]
     per_zone: list[list[int]] = [[] for _ in range(n_zones)]
     for v, (kind, z) in enumerate(zip(venues.kind, venues.zone)):
-        if kind in allowed:
+        if kind in allowed and kind != "ONLINE":
             per_zone[z].append(v)
     for z in range(n_zones):  # a zone without a suitable room falls back to any room there
         if not per_zone[z]:

@@ -51,3 +51,4 @@ class Plan(BaseModel):
     input_digest: str = ""
     warnings: tuple[str, ...] = ()
     changes: pd.DataFrame | None = None  # re-planning: staff_id, session_id, change, why
+    regions: pd.DataFrame | None = None  # decomposition: one row per region solved (see solve_by_region)

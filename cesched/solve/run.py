@@ -187,18 +187,19 @@ def assignments_frame(dataset: Dataset, ix: Indexed, cand: Candidates, chosen: n
     return frame.sort_values(["staff_id", "start", "session_id"], kind="stable").reset_index(drop=True)
 
 
-def _restate(stage: StageResult, kpis, weights: dict[str, int]) -> StageResult:
+def _restate(stage: StageResult, kpis, weights: dict[str, int], unheld: bool = False) -> StageResult:
     """A stage's value as the final plan has it, recomputed by the audit.
 
     Later stages may lower an earlier stage's figure below the value it was held at (the held
-    value is an upper limit), so the plan's own figure is what the report must show.
+    value is an upper limit), so the plan's own figure is what the report must show. With
+    ``unheld``, a feasible stage without a held value (a plan merged from regions) gets its figure.
     """
-    if stage.value is None:
+    if stage.value is None and not (unheld and stage.status == "feasible"):
         return stage
     if any(not hasattr(kpis, t) for t in stage.terms):
         return stage  # a term the audit does not measure (changed_staff): the solver's figure stands
     value = sum(weights[t] * float(getattr(kpis, t)) for t in stage.terms)
-    if value > stage.value + 1e-6:
+    if stage.value is not None and value > stage.value + 1e-6:
         raise AssertionError(f"stage {stage.name}: plan has {value}, above the held value {stage.value}")
     bound = min(stage.bound, value) if stage.bound is not None else None
     return stage.model_copy(update={"value": value, "bound": bound, "gap": gap_of(value, bound)})
@@ -206,13 +207,14 @@ def _restate(stage: StageResult, kpis, weights: dict[str, int]) -> StageResult:
 
 def finish_plan(dataset: Dataset, assignments: pd.DataFrame, stages, settings: SolverSettings,
                 seconds: dict[str, float], stats: dict[str, int], *, interrupted: bool,
-                method: str = "cp-sat", changes: pd.DataFrame | None = None) -> Plan:
+                method: str = "cp-sat", changes: pd.DataFrame | None = None,
+                restate_unheld: bool = False) -> Plan:
     from ..audit import audit  # the independent judge computes every reported figure
 
     t = time.monotonic()
     judged = audit(dataset, assignments)
     seconds["audit"] = time.monotonic() - t
-    stages = [_restate(s, judged.kpis, dataset.policy.objective.weights) for s in stages]
+    stages = [_restate(s, judged.kpis, dataset.policy.objective.weights, restate_unheld) for s in stages]
     if method == "greedy":
         status = "feasible"
     elif interrupted:

@@ -1,0 +1,159 @@
+"""Decomposition by region: the partition, the restricted datasets and the merged plan."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import cesched
+from cesched.solve.decompose import region_seconds_for, restrict
+from cesched.solve.regions import SHARED, _apportion
+from builders import at, course, meeting, person, road, shift, tiny, unit, venue
+from test_engine_property import datasets
+
+QUICK = cesched.SolveOptions(time_limit_seconds=5, workers=1, seed=0, deterministic=True)
+
+
+def two_towns(seats_north: int = 2, seats_south: int = 2, shifts=(), online: int = 0, online_least: int = 0):
+    """Two clusters far apart: north (n-seat, n-town) and south (s-seat). Each has a session of the
+    same course; three people in the north need it, one in the south. ``online`` seats add a session
+    of that course in an online classroom (a zone without units, no travel from anywhere)."""
+    units = [unit("UN1", zone="n-seat"), unit("UN2", zone="n-town"), unit("US1", zone="s-seat")]
+    staff = [person("N1", unit="UN1", public=6), person("N2", unit="UN2", public=6),
+             person("N3", unit="UN2", public=6), person("S1", unit="US1", public=6)]
+    venues = [venue("VN", zone="n-seat", capacity=50), venue("VS", zone="s-seat", capacity=50)]
+    sessions = [meeting("XN", "C1", at(1, "09:00"), at(1, "15:00"), venue="VN", capacity=seats_north),
+                meeting("XS", "C1", at(2, "09:00"), at(2, "15:00"), venue="VS", capacity=seats_south)]
+    travel = [road("n-seat", "n-town", 20), road("n-seat", "s-seat", 150), road("n-town", "s-seat", 160)]
+    if online:
+        venues.append(venue("VO", zone="online", capacity=500))
+        sessions.append(meeting("XO", "C1", at(3, "19:00"), at(3, "21:00"), venue="VO", capacity=online,
+                                least=online_least or ""))
+        travel += [road("online", z, 0) for z in ("n-seat", "n-town", "s-seat")]
+    sessions = [m for m in sessions if m["capacity"] != 0]
+    return tiny(staff=staff, courses=[course("C1", hours=6)], sessions=sessions, units=units, venues=venues,
+                travel=travel, shifts=shifts)
+
+
+def test_zones_cluster_by_travel_time_into_the_asked_number_of_regions():
+    ds = two_towns()
+    regions = cesched.partition_regions(ds, staff_per_region=2)  # 4 staff -> 2 regions
+    assert regions.unit_region["UN1"] == regions.unit_region["UN2"] != regions.unit_region["US1"]
+    assert regions.session_region["XN"] == regions.unit_region["UN1"]
+    assert regions.session_region["XS"] == regions.unit_region["US1"]
+    again = cesched.partition_regions(ds, staff_per_region=2)
+    pd.testing.assert_series_equal(regions.unit_region, again.unit_region)
+    one = cesched.partition_regions(ds)  # default size: one region for four people
+    assert set(one.unit_region) == set(one.session_region) == {"R1"}
+
+
+def test_a_session_belongs_to_the_region_of_its_first_meetings_venue():
+    ds = tiny(staff=[person("P1", public=6)], courses=[course("C1")],
+              venues=[venue("VA", zone="a"), venue("VB", zone="b")], units=[unit("U1", zone="a")],
+              sessions=[meeting("X1", "C1", at(2, "09:00"), at(2, "12:00"), venue="VB"),
+                        meeting("X1", "C1", at(1, "09:00"), at(1, "12:00"), venue="VA")])
+    regions = cesched.regions_from_zones(ds, {"a": "west"})
+    assert regions.session_region["X1"] == "west"
+    assert regions.unit_region["U1"] == "west"
+    assert cesched.regions_from_zones(ds, {}).session_region["X1"] == "a"  # unmapped zone: its own region
+
+
+def test_seats_of_a_session_in_a_zone_without_units_are_shared_by_demand():
+    # An online classroom: its zone has no unit. North has 3 people needing the course, south 1.
+    ds = two_towns(seats_north=0, seats_south=0, online=4)
+    regions = cesched.partition_regions(ds, staff_per_region=2)
+    north, south = regions.unit_region["UN1"], regions.unit_region["US1"]
+    assert regions.session_region["XO"] == SHARED
+    seats = dict(zip(regions.shared_seats["region"], regions.shared_seats["capacity"]))
+    assert seats == {north: 3, south: 1}
+    plan = cesched.solve_by_region(ds, QUICK, regions=regions, backend="serial")
+    assert cesched.audit(ds, plan.assignments).ok
+    assert set(plan.assignments["session_id"]) == {"XO"} and plan.kpis.shortfall_hours == 0
+
+
+def test_a_share_below_the_minimum_goes_to_the_regions_that_can_fill_it():
+    assert list(_apportion(4, np.array([3.0, 1.0]), smallest=2)) == [4, 0]  # south's 1 seat could never run
+    assert list(_apportion(5, np.array([1.0, 1.0, 0.0]), smallest=1)) == [3, 2, 0]
+    assert list(_apportion(1, np.array([1.0, 1.0]), smallest=1)) == [1, 0]
+    ds = two_towns(seats_north=0, seats_south=0, online=4, online_least=2)
+    regions = cesched.partition_regions(ds, staff_per_region=2)
+    assert list(regions.shared_seats["capacity"]) == [4]
+    plan = cesched.solve_by_region(ds, QUICK, regions=regions, backend="serial")
+    assert cesched.audit(ds, plan.assignments).ok and plan.kpis.shortfall_hours == 6  # S1 has no seat
+
+
+def test_restrict_keeps_only_the_regions_people_shifts_and_sessions():
+    ds = two_towns(shifts=[shift("N1", at(3, "08:00"), at(3, "16:00")), shift("S1", at(3, "08:00"), at(3, "16:00"))])
+    sub = restrict(ds, ["US1"], ["XS"])
+    assert list(sub.staff["staff_id"]) == ["S1"]
+    assert list(sub.shifts["staff_id"]) == ["S1"]
+    assert list(sub.sessions["session_id"]) == ["XS"] and set(sub.meetings["session_id"]) == {"XS"}
+    assert len(sub.courses) == len(ds.courses) and len(sub.travel) == len(ds.travel)
+
+
+def test_people_stay_in_their_region_and_the_merged_plan_is_judged_whole():
+    ds = two_towns(seats_north=2, seats_south=2)
+    plan = cesched.solve_by_region(ds, QUICK, staff_per_region=2, backend="serial")
+    regions = cesched.partition_regions(ds, staff_per_region=2)
+    staff_region = ds.staff.set_index("staff_id")["unit_id"].map(regions.unit_region)
+    rows = plan.assignments
+    assert (rows["staff_id"].map(staff_region).to_numpy() == rows["session_id"].map(regions.session_region)).all()
+    # the north has 2 seats for 3 people: one is 6 h short although the south has a free seat
+    assert plan.kpis.shortfall_hours == 6
+    assert cesched.audit(ds, rows).ok
+    first = plan.stages[0]
+    assert first.status == "feasible" and first.value == 6 and first.bound is None  # no province-wide bound
+    assert plan.status == "feasible" and plan.method.startswith("cp-sat by region")
+    assert sorted(plan.regions["staff"]) == [1, 3] and plan.regions["shortfall_hours"].sum() == 6
+    # the whole district in one model uses the southern seat: that is the price of the restriction
+    assert cesched.solve(ds, QUICK).kpis.shortfall_hours == 0
+
+
+def test_parallel_processes_give_the_same_plan_as_one_process():
+    ds = two_towns(seats_north=1, seats_south=1)
+    serial = cesched.solve_by_region(ds, QUICK, staff_per_region=2, backend="serial")
+    parallel = cesched.solve_by_region(ds, QUICK, staff_per_region=2, backend="processes", jobs=2)
+    pd.testing.assert_frame_equal(serial.assignments, parallel.assignments)
+    assert parallel.model_stats["regions"] == 2 and parallel.model_stats["jobs"] == 2
+
+
+def test_region_time_limits_share_the_budget_over_rounds():
+    assert region_seconds_for(100, n_regions=4, jobs=2) == 45  # two rounds of 50 s, 5 s of overhead each
+    assert region_seconds_for(10, n_regions=17, jobs=2) == 5  # never below the floor
+
+
+def test_a_stop_before_any_region_started_gives_an_interrupted_plan_with_every_rule_kept():
+    from cesched.solve.stages import Stopper
+
+    stopper = Stopper()
+    stopper.stop()
+    plan = cesched.solve_by_region(two_towns(), QUICK, staff_per_region=2, backend="serial", stopper=stopper)
+    assert plan.status == "interrupted" and len(plan.assignments) == 0
+    assert plan.kpis.shortfall_hours == 24
+
+
+def test_the_desk_is_not_decomposed():
+    with pytest.raises(ValueError, match="cp-sat"):
+        cesched.solve_by_region(two_towns(), cesched.SolveOptions(method="greedy"), backend="serial")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(datasets(), st.data())
+def test_any_zone_map_gives_a_plan_that_keeps_every_rule(ds, data):
+    zones = sorted(set(ds.units["zone"]) | set(ds.venues["zone"]))
+    zone_region = {z: data.draw(st.sampled_from(["east", "west"])) for z in zones}
+    regions = cesched.regions_from_zones(ds, zone_region)
+    plan = cesched.solve_by_region(ds, QUICK, regions=regions, backend="serial")
+    judged = cesched.audit(ds, plan.assignments)
+    assert judged.ok, judged.violations
+    staff_region = ds.staff.set_index("staff_id")["unit_id"].map(regions.unit_region)
+    rows = plan.assignments
+    assert (rows["staff_id"].map(staff_region).to_numpy() == rows["session_id"].map(regions.session_region)).all()
+    assert plan.stages[0].value == pytest.approx(judged.kpis.shortfall_hours)
+    # a restriction can only cost: never below the whole district's proven optimum
+    whole = cesched.solve(ds, QUICK)
+    if whole.stages[0].optimal:
+        assert plan.kpis.shortfall_hours >= whole.kpis.shortfall_hours - 1e-9
