@@ -181,6 +181,11 @@ class _Live:
                 f"bound {bound:>12,.6g}  gap {gap:5.1f}%")
         click.echo(("\r" + text) if self.tty else text, err=True, nl=not self.tty)
 
+    def region(self, run) -> None:
+        self.note(f"[{time.monotonic() - self.t0:7.1f}s] region {run.region}: {run.staff:,} staff, "
+                  f"{run.sessions:,} sessions, {run.status}, shortfall {run.shortfall_hours:,.6g} h "
+                  f"({run.seconds:.0f} s)")
+
     def note(self, text: str) -> None:
         if not self.quiet:
             click.echo(("\n" if self.tty else "") + text, err=True)
@@ -202,18 +207,32 @@ class _Live:
                    "people as possible after shortfall, and write changes.csv")
 @click.option("--lock", type=click.Path(exists=True),
               help="assignments that must stay (staff_id, session_id): published or already attended")
+@click.option("--by-region", is_flag=True,
+              help="a province: solve each region (about --region-staff staff, clustered by travel time) "
+                   "on its own, --jobs at a time, and merge; people attend only their region's sessions")
+@click.option("--region-staff", type=click.IntRange(1), default=6000, show_default=True,
+              help="with --by-region: staff per region")
+@click.option("--jobs", type=click.IntRange(1), help="with --by-region: regions solved at once [one per core]")
+@click.option("--ray", "use_ray", is_flag=True,
+              help="with --by-region: run the regions on Ray (pip install 'cesched[ray]'; a local cluster is "
+                   "started unless RAY_ADDRESS names one)")
 @click.option("--quiet", is_flag=True, help="no progress, only the final status line")
 def solve(dataset: str, out: str, time_limit: float | None, workers: int | None, seed: int | None,
-          method: str, deterministic: bool, previous: str | None, lock: str | None, quiet: bool) -> None:
+          method: str, deterministic: bool, previous: str | None, lock: str | None, by_region: bool,
+          region_staff: int, jobs: int | None, use_ray: bool, quiet: bool) -> None:
     """Plan DATASET and write the plan folder OUT. Ctrl-C stops and still writes the best plan."""
     from .io.plan_files import PlanFolderError, check_output_folder
     from .reports import format_summary, write_plan
-    from .solve import SolveOptions
+    from .solve import SolveOptions, solve_by_region
     from .solve import solve as solve_plan
     from .solve.stages import Stopper
 
     from .io.plan_files import read_assignments
 
+    if by_region and (previous or lock or method != "cp-sat"):
+        raise click.UsageError("--by-region plans from scratch with cp-sat: no --previous, --lock or --method greedy")
+    if (jobs or use_ray) and not by_region:
+        raise click.UsageError("--jobs and --ray go with --by-region")
     ds = _load(dataset)
     try:
         check_output_folder(Path(out), Path(dataset))
@@ -235,8 +254,13 @@ def solve(dataset: str, out: str, time_limit: float | None, workers: int | None,
 
     def work() -> None:
         try:
-            box["plan"] = solve_plan(ds, options, previous=previous_rows, locked=locked_rows, progress=live,
-                                     stopper=stopper, lock_source=lock or "locked assignments")
+            if by_region:
+                box["plan"] = solve_by_region(ds, options, staff_per_region=region_staff, jobs=jobs,
+                                              backend="ray" if use_ray else "processes",
+                                              on_region=live.region, stopper=stopper)
+            else:
+                box["plan"] = solve_plan(ds, options, previous=previous_rows, locked=locked_rows, progress=live,
+                                         stopper=stopper, lock_source=lock or "locked assignments")
         except BaseException as exc:  # re-raised in the main thread
             box["error"] = exc
         finally:

@@ -59,6 +59,8 @@ def write_plan(plan: Plan, out: str | Path, dataset: Dataset, extra: dict[str, A
     }
     if plan.changes is not None:
         tables["changes.csv"] = plan.changes
+    if plan.regions is not None:
+        tables["regions.csv"] = plan.regions
     summary = plan_summary(plan, dataset) | (extra or {})
     source = Path(dataset.source) if dataset.source and Path(dataset.source).is_dir() else None
     return write_plan_folder(out, tables, summary, dataset_dir=source)

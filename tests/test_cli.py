@@ -130,3 +130,24 @@ def test_ctrl_c_writes_the_best_plan_marked_interrupted(tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "interrupted" and summary["interrupted"] is True
     assert stdout.decode().startswith("interrupted: shortfall")
+
+
+def test_solve_by_region_writes_the_merged_plan_with_a_region_table(tmp_path):
+    data = tmp_path / "district"
+    assert run("generate", str(data), "--staff", "600", "--seed", "2").exit_code == 0
+    out = tmp_path / "plan"
+    result = run("solve", str(data), "-o", str(out), "--by-region", "--region-staff", "200", "--jobs", "2",
+                 "--time-limit", "12", "--workers", "1")
+    assert result.exit_code == 0, result.output
+    assert "region R1:" in result.output and "not proven" in result.output
+    regions = pd.read_csv(out / "regions.csv")
+    assert len(regions) >= 2 and regions["staff"].sum() == 600
+    assert json.loads((out / "summary.json").read_text())["model"]["regions"] == len(regions)
+    assert run("audit", str(data), str(out / "assignments.csv")).exit_code == 0
+
+
+def test_by_region_options_need_each_other(tmp_path):
+    sample = str(SAMPLES / "tiny-forbid")
+    assert run("solve", sample, "-o", str(tmp_path / "a"), "--jobs", "2").exit_code == 2
+    result = run("solve", sample, "-o", str(tmp_path / "b"), "--by-region", "--method", "greedy")
+    assert result.exit_code == 2 and "--by-region" in result.output

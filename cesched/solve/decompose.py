@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import os
 import resource
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -172,7 +173,7 @@ def _run(subs: dict[str, Dataset], options: SolveOptions, jobs: int, backend: Ba
     if backend == "ray":
         return _run_on_ray(subs, options, jobs, done, stopped)
     runs: list[RegionRun] = []
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=_process_context()) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=_process_context(), initializer=_ignore_ctrl_c) as pool:
         pending: set[Future] = {pool.submit(_solve_region, n, sub, options) for n, sub in subs.items()}
         while pending:
             finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
@@ -182,6 +183,11 @@ def _run(subs: dict[str, Dataset], options: SolveOptions, jobs: int, backend: Ba
                     f.cancel()
                 pending = {f for f in pending if not f.cancelled()}
     return runs
+
+
+def _ignore_ctrl_c() -> None:
+    """Workers leave Ctrl-C to the parent: it cancels the regions not started, running ones finish."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _process_context():
@@ -198,7 +204,10 @@ def _run_on_ray(subs, options, jobs, done, stopped) -> list[RegionRun]:
     except ImportError as exc:
         raise RuntimeError("backend 'ray' needs Ray: pip install 'cesched[ray]'") from exc
     if not ray.is_initialized():
-        ray.init(num_cpus=jobs, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
+        if os.environ.get("RAY_ADDRESS"):  # a cluster someone started: its own resources decide
+            ray.init(log_to_driver=False)
+        else:
+            ray.init(num_cpus=jobs, include_dashboard=False, log_to_driver=False)
     remote = ray.remote(num_cpus=1, max_retries=0)(_solve_region)
     pending = [remote.remote(n, sub, options) for n, sub in subs.items()]
     runs: list[RegionRun] = []
