@@ -229,8 +229,8 @@ def solve(dataset: str, out: str, time_limit: float | None, workers: int | None,
 
     from .io.plan_files import read_assignments
 
-    if by_region and (previous or lock or method != "cp-sat"):
-        raise click.UsageError("--by-region plans from scratch with cp-sat: no --previous, --lock or --method greedy")
+    if by_region and (previous or lock):
+        raise click.UsageError("--by-region plans from scratch: no --previous or --lock")
     if (jobs or use_ray) and not by_region:
         raise click.UsageError("--jobs and --ray go with --by-region")
     ds = _load(dataset)

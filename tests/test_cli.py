@@ -149,5 +149,5 @@ def test_solve_by_region_writes_the_merged_plan_with_a_region_table(tmp_path):
 def test_by_region_options_need_each_other(tmp_path):
     sample = str(SAMPLES / "tiny-forbid")
     assert run("solve", sample, "-o", str(tmp_path / "a"), "--jobs", "2").exit_code == 2
-    result = run("solve", sample, "-o", str(tmp_path / "b"), "--by-region", "--method", "greedy")
+    result = run("solve", sample, "-o", str(tmp_path / "b"), "--by-region", "--lock", sample + "/staff.csv")
     assert result.exit_code == 2 and "--by-region" in result.output

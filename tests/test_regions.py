@@ -135,9 +135,11 @@ def test_a_stop_before_any_region_started_gives_an_interrupted_plan_with_every_r
     assert plan.kpis.shortfall_hours == 24
 
 
-def test_the_desk_is_not_decomposed():
-    with pytest.raises(ValueError, match="cp-sat"):
-        cesched.solve_by_region(two_towns(), cesched.SolveOptions(method="greedy"), backend="serial")
+def test_the_desk_by_region_is_the_baseline_of_a_province():
+    ds = two_towns(seats_north=2, seats_south=2)
+    desk = cesched.solve_by_region(ds, cesched.SolveOptions(method="greedy"), staff_per_region=2, backend="serial")
+    assert desk.method == "greedy by region (serial)" and desk.stages == () and desk.status == "feasible"
+    assert cesched.audit(ds, desk.assignments).ok and desk.kpis.shortfall_hours == 6
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

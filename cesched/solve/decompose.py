@@ -134,14 +134,15 @@ def solve_by_region(ds: Dataset, options: SolveOptions | None = None, *, regions
                     stopper: Stopper | None = None) -> Plan:
     """Plan a province region by region, ``jobs`` regions at a time, and judge the merged plan.
 
+    ``options.method = "greedy"`` runs the first-come-first-served desk per region instead (the
+    baseline for a province whose whole candidate set does not fit in memory).
+
     ``regions`` defaults to ``partition_regions`` (about ``staff_per_region`` staff each). Each
     region gets ``region_seconds`` (default: the time limit shared over the rounds of ``jobs``
     parallel regions). A stop request cancels the regions not yet started; the plan then holds the
     regions already solved and is reported interrupted.
     """
     options = options or SolveOptions()
-    if options.method != "cp-sat":
-        raise ValueError("decomposition runs the cp-sat method; the desk needs no regions")
     settings = settings_for(ds, options)
     seconds: dict[str, float] = {}
     t = time.monotonic()
@@ -155,7 +156,7 @@ def solve_by_region(ds: Dataset, options: SolveOptions | None = None, *, regions
     t = time.monotonic()
     runs = _run(subs, region_options, jobs, backend, on_region, stopper)
     seconds["solve"] = time.monotonic() - t
-    return _merge(ds, runs, subs, settings, seconds, jobs, backend, limit, stopper)
+    return _merge(ds, runs, subs, settings, seconds, jobs, backend, limit, stopper, options.method)
 
 
 def _run(subs: dict[str, Dataset], options: SolveOptions, jobs: int, backend: Backend,
@@ -231,7 +232,7 @@ def _finished(ray, ref) -> bool:
         return False
 
 
-def _merge(ds, runs, subs, settings, seconds, jobs, backend, limit, stopper) -> Plan:
+def _merge(ds, runs, subs, settings, seconds, jobs, backend, limit, stopper, method) -> Plan:
     frames = [r.assignments for r in runs if len(r.assignments)]
     assignments = (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ASSIGNMENT_COLUMNS))
     assignments = assignments.sort_values(["staff_id", "start", "session_id"], kind="stable").reset_index(drop=True)
@@ -239,11 +240,14 @@ def _merge(ds, runs, subs, settings, seconds, jobs, backend, limit, stopper) -> 
     stats = {"regions": len(subs), "regions_solved": len(runs), "jobs": jobs,
              "pairs": sum(r.pairs for r in runs), "region_seconds_limit": round(limit, 1),
              "peak_region_mb": round(max((r.peak_mb for r in runs), default=0.0))}
-    stages = [StageResult(name="+".join(terms), terms=terms, status="feasible" if runs else "skipped",
-                          value=None, bound=None, gap=None, seconds=seconds["solve"], solutions=len(runs))
-              for terms in ds.policy.objective.stages]
+    greedy = method == "greedy"  # the desk, region by region: a baseline has no stages
+    stages = [] if greedy else [
+        StageResult(name="+".join(terms), terms=terms, status="feasible" if runs else "skipped", value=None,
+                    bound=None, gap=None, seconds=seconds["solve"], solutions=len(runs))
+        for terms in ds.policy.objective.stages]
     plan = finish_plan(ds, assignments, stages, settings, seconds, stats, interrupted=interrupted,
-                       method=f"cp-sat by region ({backend})", restate_unheld=True)
+                       method=method, restate_unheld=True)
+    plan = plan.model_copy(update={"method": f"{method} by region ({backend})"})
     table = pd.DataFrame([{k: v for k, v in vars(r).items() if k != "assignments"} for r in runs],
                          columns=["region", "staff", "sessions", "pairs", "status", "shortfall_hours",
                                   "bound_hours", "seconds", "peak_mb"])
