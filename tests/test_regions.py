@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 import cesched
 from cesched.solve.decompose import region_seconds_for, restrict
-from cesched.solve.regions import SHARED, _apportion
+from cesched.solve import decompose
+from cesched.solve.regions import _apportion, _medoid_labels
 from builders import at, course, meeting, person, road, shift, tiny, unit, venue
 from test_engine_property import datasets
 
@@ -66,7 +67,7 @@ def test_seats_of_a_session_in_a_zone_without_units_are_shared_by_demand():
     ds = two_towns(seats_north=0, seats_south=0, online=4)
     regions = cesched.partition_regions(ds, staff_per_region=2)
     north, south = regions.unit_region["UN1"], regions.unit_region["US1"]
-    assert regions.session_region["XO"] == SHARED
+    assert regions.session_region["XO"] is None
     seats = dict(zip(regions.shared_seats["region"], regions.shared_seats["capacity"]))
     assert seats == {north: 3, south: 1}
     plan = cesched.solve_by_region(ds, QUICK, regions=regions, backend="serial")
@@ -159,3 +160,45 @@ def test_any_zone_map_gives_a_plan_that_keeps_every_rule(ds, data):
     whole = cesched.solve(ds, QUICK)
     if whole.stages[0].optimal:
         assert plan.kpis.shortfall_hours >= whole.kpis.shortfall_hours - 1e-9
+
+
+def test_without_travel_times_every_medoid_keeps_a_region():
+    assert sorted(_medoid_labels(np.zeros((3, 3)), np.ones(3), 3)) == [0, 1, 2]
+
+
+def test_regions_must_cover_every_unit():
+    ds = two_towns()
+    partial = cesched.regions_from_zones(ds, {})
+    partial = partial.__class__(unit_region=partial.unit_region.drop("US1"), session_region=partial.session_region,
+                                shared_seats=partial.shared_seats)
+    with pytest.raises(ValueError, match="US1"):
+        cesched.solve_by_region(ds, QUICK, regions=partial, backend="serial")
+
+
+def test_a_failed_region_costs_its_own_plan_only(monkeypatch):
+    ds = two_towns(seats_north=2, seats_south=2)
+    regions = cesched.partition_regions(ds, staff_per_region=2)
+    south = regions.unit_region["US1"]
+    solve_region = decompose._solve_region
+
+    def flaky(name, sub, options):
+        if name == south:
+            raise MemoryError("worker ran out of memory")
+        return solve_region(name, sub, options)
+
+    monkeypatch.setattr(decompose, "_solve_region", flaky)
+    plan = cesched.solve_by_region(ds, QUICK, regions=regions, backend="serial")
+    assert plan.status == "interrupted" and cesched.audit(ds, plan.assignments).ok
+    row = plan.regions.set_index("region").loc[south]
+    assert row["status"].startswith("failed: MemoryError") and row["shortfall_hours"] == 6
+    assert plan.kpis.shortfall_hours == 12  # one northerner without a seat, and the south unplanned
+
+
+def test_a_regions_bound_is_in_hours_whatever_the_weight():
+    ds = two_towns(seats_north=2, seats_south=2)
+    weighted = ds.with_policy(ds.policy.model_copy(update={"objective": ds.policy.objective.model_copy(
+        update={"weights": {**ds.policy.objective.weights, "shortfall_hours": 2}})}))
+    plan = cesched.solve_by_region(weighted, QUICK, staff_per_region=2, backend="serial")
+    table = plan.regions.set_index("staff")
+    assert table.loc[3, "shortfall_hours"] == 6 and table.loc[3, "bound_hours"] <= 6
+    assert plan.stages[0].value == 12  # the stage is in weighted units, the region table in hours

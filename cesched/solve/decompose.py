@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Literal
@@ -53,7 +54,7 @@ class RegionRun:
     shortfall_hours: float
     bound_hours: float | None  # of the region's own (restricted) problem
     seconds: float
-    peak_mb: float
+    peak_mb: float  # the worker process's peak resident memory so far (a reused worker's includes earlier regions)
     assignments: pd.DataFrame
 
 
@@ -79,7 +80,8 @@ def restrict(ds: Dataset, unit_ids: np.ndarray, session_ids: np.ndarray, label: 
     tables = {"units": units, "staff": staff, "shifts": ds.shifts[shift_mask], "sessions": sessions,
               "meetings": meetings}
     return ds.model_copy(update={name: frame.reset_index(drop=True) for name, frame in tables.items()}
-                         | {"warnings": (), "source": f"{ds.source} [{label}]" if label else ds.source})
+                         | {"warnings": (), "source": f"{ds.source} [{label}]" if label else ds.source,
+                            "digest": ""})  # a part of the input has no digest of its own
 
 
 def region_datasets(ds: Dataset, regions: Regions) -> dict[str, Dataset]:
@@ -102,29 +104,52 @@ def _solve_region(name: str, sub: Dataset, options: SolveOptions) -> RegionRun:
     from .run import solve
 
     t = time.monotonic()
-    if len(sub.sessions) == 0:
-        plan = None
-    else:
-        plan = solve(sub, options)
+    plan = solve(sub, options) if len(sub.sessions) else None
     first = plan.stages[0] if plan is not None and plan.stages else None
-    need = (np.maximum(0, sub.staff["required_public"] - sub.staff["done_public"]).sum()
-            + np.maximum(0, sub.staff["required_professional"] - sub.staff["done_professional"]).sum())
+    bound = None
+    if first is not None and first.terms == ("shortfall_hours",) and first.bound is not None:
+        bound = first.bound / sub.policy.objective.weights["shortfall_hours"]  # stage units -> hours
     return RegionRun(
         region=name, staff=len(sub.staff), sessions=len(sub.sessions),
         pairs=int(plan.model_stats.get("pairs", 0)) if plan else 0,
         status=plan.status if plan else "no_sessions",
-        shortfall_hours=float(plan.kpis.shortfall_hours) if plan else float(need),
-        bound_hours=first.bound if first is not None and "shortfall_hours" in first.terms else None,
-        seconds=time.monotonic() - t,
+        shortfall_hours=float(plan.kpis.shortfall_hours) if plan else _need_hours(sub),
+        bound_hours=bound, seconds=time.monotonic() - t,
         peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         assignments=plan.assignments if plan else pd.DataFrame(columns=ASSIGNMENT_COLUMNS),
     )
 
 
+def _need_hours(sub: Dataset) -> float:
+    staff = sub.staff
+    return float(np.maximum(0, staff["required_public"] - staff["done_public"]).sum()
+                 + np.maximum(0, staff["required_professional"] - staff["done_professional"]).sum())
+
+
+def _not_run(name: str, sub: Dataset, status: str) -> RegionRun:
+    """A region without a plan (not started after a stop, or failed): everyone keeps their need."""
+    return RegionRun(region=name, staff=len(sub.staff), sessions=len(sub.sessions), pairs=0, status=status,
+                     shortfall_hours=_need_hours(sub), bound_hours=None, seconds=0.0, peak_mb=0.0,
+                     assignments=pd.DataFrame(columns=ASSIGNMENT_COLUMNS))
+
+
 def region_seconds_for(total: float, n_regions: int, jobs: int) -> float:
-    """Each region's time limit so that all rounds of ``jobs`` parallel regions fit in ``total``."""
+    """Each region's time limit so that all rounds of ``jobs`` parallel regions fit in ``total``
+    (never below MIN_REGION_SECONDS: many regions and a short limit overrun it)."""
     rounds = math.ceil(n_regions / max(1, jobs))
     return max(MIN_REGION_SECONDS, total / max(1, rounds) - REGION_OVERHEAD)
+
+
+def _check_covers(ds: Dataset, regions: Regions) -> None:
+    """Every unit needs a region (else its staff would vanish from the plan unseen)."""
+    units = ds.units["unit_id"]
+    missing = units[~units.isin(regions.unit_region.index) | units.map(regions.unit_region).isna()]
+    if len(missing):
+        raise ValueError(f"regions name no region for {len(missing)} unit(s), e.g. {list(missing[:5])}")
+    sessions = ds.sessions["session_id"]
+    unknown = sessions[~sessions.isin(regions.session_region.index)]
+    if len(unknown):
+        raise ValueError(f"regions do not list {len(unknown)} session(s), e.g. {list(unknown[:5])}")
 
 
 def solve_by_region(ds: Dataset, options: SolveOptions | None = None, *, regions: Regions | None = None,
@@ -139,8 +164,8 @@ def solve_by_region(ds: Dataset, options: SolveOptions | None = None, *, regions
 
     ``regions`` defaults to ``partition_regions`` (about ``staff_per_region`` staff each). Each
     region gets ``region_seconds`` (default: the time limit shared over the rounds of ``jobs``
-    parallel regions). A stop request cancels the regions not yet started; the plan then holds the
-    regions already solved and is reported interrupted.
+    parallel regions). A stop request starts no further region and waits for the running ones; the
+    plan then holds the regions solved and is reported interrupted, as it is when a region fails.
     """
     options = options or SolveOptions()
     settings = settings_for(ds, options)
@@ -148,10 +173,12 @@ def solve_by_region(ds: Dataset, options: SolveOptions | None = None, *, regions
     t = time.monotonic()
     if regions is None:
         regions = partition_regions(ds, **({"staff_per_region": staff_per_region} if staff_per_region else {}))
+    _check_covers(ds, regions)
     subs = region_datasets(ds, regions)
     seconds["regions"] = time.monotonic() - t
     jobs = jobs or os.cpu_count() or 1
-    limit = region_seconds or region_seconds_for(settings.time_limit - seconds["regions"], len(subs), jobs)
+    limit = (region_seconds if region_seconds is not None
+             else region_seconds_for(settings.time_limit - seconds["regions"], len(subs), jobs))
     region_options = options.model_copy(update={"time_limit_seconds": limit})
     t = time.monotonic()
     runs = _run(subs, region_options, jobs, backend, on_region, stopper)
@@ -159,35 +186,75 @@ def solve_by_region(ds: Dataset, options: SolveOptions | None = None, *, regions
     return _merge(ds, runs, subs, settings, seconds, jobs, backend, limit, stopper, options.method)
 
 
+class _Runner:
+    """Starts regions at most ``jobs`` at a time (largest first), collects them as they finish."""
+
+    def __init__(self, subs: dict[str, Dataset], options: SolveOptions,
+                 on_region: Callable[[RegionRun], None] | None, stopper: Stopper | None):
+        self.subs, self.options, self.on_region, self.stopper = subs, options, on_region, stopper
+        self.waiting = list(subs)
+        self.runs: dict[str, RegionRun] = {}
+
+    def stopped(self) -> bool:
+        return bool(self.stopper and self.stopper.stopped)
+
+    def next_region(self) -> str | None:
+        if self.stopped() or not self.waiting:
+            return None
+        return self.waiting.pop(0)
+
+    def finished(self, name: str, get: Callable[[], RegionRun]) -> None:
+        try:
+            run = get()
+        except Exception as exc:  # a failed region costs its own plan, never the province's
+            run = _not_run(name, self.subs[name], f"failed: {type(exc).__name__}: {exc}"[:200])
+        self.runs[name] = run
+        if self.on_region:
+            self.on_region(run)
+
+    def result(self) -> list[RegionRun]:
+        for name in self.waiting:
+            self.runs[name] = _not_run(name, self.subs[name], "not_started")
+        return [self.runs[name] for name in self.subs]
+
+
 def _run(subs: dict[str, Dataset], options: SolveOptions, jobs: int, backend: Backend,
          on_region: Callable[[RegionRun], None] | None, stopper: Stopper | None) -> list[RegionRun]:
-    def stopped() -> bool:
-        return bool(stopper and stopper.stopped)
-
-    def done(run: RegionRun) -> RegionRun:
-        if on_region:
-            on_region(run)
-        return run
-
+    runner = _Runner(subs, options, on_region, stopper)
     if backend == "serial":
-        return [done(_solve_region(n, sub, options)) for n, sub in subs.items() if not stopped()]
-    if backend == "ray":
-        return _run_on_ray(subs, options, jobs, done, stopped)
-    runs: list[RegionRun] = []
+        while (name := runner.next_region()) is not None:
+            runner.finished(name, lambda n=name: _solve_region(n, subs[n], options))
+    elif backend == "ray":
+        _run_on_ray(runner, jobs)
+    else:
+        _run_on_processes(runner, jobs)
+    return runner.result()
+
+
+def _run_on_processes(runner: _Runner, jobs: int) -> None:
     with ProcessPoolExecutor(max_workers=jobs, mp_context=_process_context(), initializer=_ignore_ctrl_c) as pool:
-        pending: set[Future] = {pool.submit(_solve_region, n, sub, options) for n, sub in subs.items()}
-        while pending:
-            finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-            runs += [done(f.result()) for f in finished if not f.cancelled()]
-            if stopped():
-                for f in pending:
-                    f.cancel()
-                pending = {f for f in pending if not f.cancelled()}
-    return runs
+        running: dict[Future, str] = {}
+        while True:
+            while len(running) < jobs and (name := runner.next_region()) is not None:
+                try:
+                    running[pool.submit(_solve_region, name, runner.subs[name], runner.options)] = name
+                except BrokenProcessPool as exc:  # a worker died (out of memory?): no region can start
+                    runner.finished(name, _raiser(exc))
+            if not running:
+                return
+            finished, _ = wait(running, timeout=0.5, return_when=FIRST_COMPLETED)
+            for future in finished:
+                runner.finished(running.pop(future), future.result)
+
+
+def _raiser(exc: BaseException) -> Callable[[], RegionRun]:
+    def get() -> RegionRun:
+        raise exc
+    return get
 
 
 def _ignore_ctrl_c() -> None:
-    """Workers leave Ctrl-C to the parent: it cancels the regions not started, running ones finish."""
+    """Workers leave Ctrl-C to the parent: it starts no further region, running ones finish."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
@@ -199,56 +266,48 @@ def _process_context():
     return get_context("spawn")
 
 
-def _run_on_ray(subs, options, jobs, done, stopped) -> list[RegionRun]:
+def _run_on_ray(runner: _Runner, jobs: int) -> None:
     try:
         import ray
     except ImportError as exc:
         raise RuntimeError("backend 'ray' needs Ray: pip install 'cesched[ray]'") from exc
     if not ray.is_initialized():
-        if os.environ.get("RAY_ADDRESS"):  # a cluster someone started: its own resources decide
+        if os.environ.get("RAY_ADDRESS"):  # a cluster someone started (cesched must be installed on it)
             ray.init(log_to_driver=False)
         else:
             ray.init(num_cpus=jobs, include_dashboard=False, log_to_driver=False)
     remote = ray.remote(num_cpus=1, max_retries=0)(_solve_region)
-    pending = [remote.remote(n, sub, options) for n, sub in subs.items()]
-    runs: list[RegionRun] = []
-    while pending:
-        ready, pending = ray.wait(pending, num_returns=1, timeout=0.5)
-        runs += [done(ray.get(ref)) for ref in ready]
-        if stopped() and pending:
-            for ref in pending:
-                ray.cancel(ref)  # a region already running finishes within its own limit
-            ready = [ref for ref in pending if _finished(ray, ref)]
-            runs += [done(ray.get(ref)) for ref in ready]
-            pending = []
-    return runs
-
-
-def _finished(ray, ref) -> bool:
-    try:
-        ray.get(ref, timeout=0)
-        return True
-    except Exception:  # cancelled or not finished: the region is left out of the plan
-        return False
+    running: dict = {}
+    while True:
+        while len(running) < jobs and (name := runner.next_region()) is not None:
+            running[remote.remote(name, runner.subs[name], runner.options)] = name
+        if not running:
+            return
+        ready, _ = ray.wait(list(running), num_returns=1, timeout=0.5)
+        for ref in ready:
+            runner.finished(running.pop(ref), lambda r=ref: ray.get(r))
 
 
 def _merge(ds, runs, subs, settings, seconds, jobs, backend, limit, stopper, method) -> Plan:
     frames = [r.assignments for r in runs if len(r.assignments)]
     assignments = (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ASSIGNMENT_COLUMNS))
     assignments = assignments.sort_values(["staff_id", "start", "session_id"], kind="stable").reset_index(drop=True)
-    interrupted = bool(stopper and stopper.stopped) or len(runs) < len(subs)
-    stats = {"regions": len(subs), "regions_solved": len(runs), "jobs": jobs,
+    solved = [r for r in runs if r.status not in ("not_started",) and not r.status.startswith("failed")]
+    interrupted = bool(stopper and stopper.stopped) or len(solved) < len(subs)
+    stats = {"regions": len(subs), "regions_solved": len(solved), "jobs": jobs,
              "pairs": sum(r.pairs for r in runs), "region_seconds_limit": round(limit, 1),
              "peak_region_mb": round(max((r.peak_mb for r in runs), default=0.0))}
+    weights = ds.policy.objective.weights
     greedy = method == "greedy"  # the desk, region by region: a baseline has no stages
     stages = [] if greedy else [
-        StageResult(name="+".join(terms), terms=terms, status="feasible" if runs else "skipped", value=None,
-                    bound=None, gap=None, seconds=seconds["solve"], solutions=len(runs))
+        StageResult(name="+".join(terms), terms=terms, value=None, bound=None, gap=None,
+                    status="ignored" if all(weights[t] == 0 for t in terms) else "feasible" if solved else "skipped",
+                    seconds=seconds["solve"], solutions=len(solved))
         for terms in ds.policy.objective.stages]
     plan = finish_plan(ds, assignments, stages, settings, seconds, stats, interrupted=interrupted,
                        method=method, restate_unheld=True)
-    plan = plan.model_copy(update={"method": f"{method} by region ({backend})"})
     table = pd.DataFrame([{k: v for k, v in vars(r).items() if k != "assignments"} for r in runs],
                          columns=["region", "staff", "sessions", "pairs", "status", "shortfall_hours",
                                   "bound_hours", "seconds", "peak_mb"])
-    return plan.model_copy(update={"regions": table.sort_values("region").reset_index(drop=True)})
+    return plan.model_copy(update={"method": f"{method} by region ({backend})",
+                                   "regions": table.sort_values("region").reset_index(drop=True)})

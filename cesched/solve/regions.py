@@ -24,20 +24,17 @@ STAFF_PER_REGION = 6000
 MAX_ROUNDS = 50
 
 
-SHARED = "*"  # session_region of a session whose seats are split among regions
-
-
 @dataclass(frozen=True)
 class Regions:
     """Which region each unit and each session belongs to (region names are strings).
 
     A session at a venue in a zone where no unit is (an online classroom, a provincial training
-    centre) is shared: ``session_region`` says ``SHARED`` and ``shared_seats`` gives each region
-    its part of the seats (session_id, region, capacity).
+    centre) is shared: its ``session_region`` is None and ``shared_seats`` gives each region its
+    part of the seats (session_id, region, capacity).
     """
 
     unit_region: pd.Series  # unit_id -> region
-    session_region: pd.Series  # session_id -> region or SHARED
+    session_region: pd.Series  # session_id -> region, None for a shared session
     shared_seats: pd.DataFrame  # session_id, region, capacity
 
     @property
@@ -70,9 +67,9 @@ def regions_from_zones(ds: Dataset, zone_region: Mapping[str, str]) -> Regions:
     venue_zone = ds.venues.set_index("venue_id")["zone"]
     first = ds.meetings.sort_values(["session_id", "start"], kind="stable").drop_duplicates("session_id")
     session_zone = first.set_index("session_id")["venue_id"].map(venue_zone).reindex(ds.sessions["session_id"])
-    session_region = pd.Series([str(zone_region.get(z, z)) if z in regional else SHARED for z in session_zone],
+    session_region = pd.Series([str(zone_region.get(z, z)) if z in regional else None for z in session_zone],
                                index=session_zone.index.to_numpy(), dtype=object)
-    shared = ds.sessions[(session_region == SHARED).to_numpy()]
+    shared = ds.sessions[session_region.isna().to_numpy()]
     return Regions(unit_region=unit_region, session_region=session_region,
                    shared_seats=_share_seats(ds, shared, unit_region))
 
@@ -93,14 +90,14 @@ def _share_seats(ds: Dataset, shared: pd.DataFrame, unit_region: pd.Series) -> p
         else:
             fields = [f for f in courses.at[cid, "fields"].split(";") if f] or list(by_field.index)
             weight = by_field.reindex(fields, fill_value=0).sum(axis=0).to_numpy(dtype=float)
-        parts = _apportion(int(capacity), weight, max(1, int(least)))
+        parts = _apportion(int(capacity), weight, max(1, int(least)))  # a part below the minimum never runs
         rows += [(sid, names[r], int(parts[r])) for r in np.flatnonzero(parts)]
     return pd.DataFrame(rows, columns=["session_id", "region", "capacity"])
 
 
 def _apportion(total: int, weight: np.ndarray, smallest: int) -> np.ndarray:
     """Split ``total`` seats in proportion to ``weight`` (largest remainder), dropping parts below
-    ``smallest`` and splitting again among the rest."""
+    ``smallest`` (the session's min_attendance, at least 1) and splitting again among the rest."""
     weight = weight.copy()
     while weight.sum() > 0:
         share = total * weight / weight.sum()
@@ -122,6 +119,8 @@ def partition_regions(ds: Dataset, staff_per_region: int = STAFF_PER_REGION) -> 
     the zone with most staff far from the seeds. Deterministic.
     """
     zones = pd.Index(sorted(set(ds.units["zone"])))  # zones without units hold shared sessions
+    if zones.empty:
+        return regions_from_zones(ds, {})
     staff_zone = ds.staff["unit_id"].map(ds.units.set_index("unit_id")["zone"])
     weight = staff_zone.value_counts().reindex(zones, fill_value=0).to_numpy(dtype=float)
     k = max(1, min(len(zones), math.ceil(len(ds.staff) / max(1, staff_per_region))))
@@ -138,20 +137,25 @@ def _medoid_labels(travel: np.ndarray, weight: np.ndarray, k: int) -> np.ndarray
         score = (weight + 1e-9) * near  # zones without staff are picked only when nothing else is far
         score[medoids] = -1
         medoids.append(int(np.argmax(score)))
-    labels = np.argmin(travel[:, medoids], axis=1)
+    labels = _nearest(travel, medoids)
     for _ in range(MAX_ROUNDS):
         new_medoids = []
         for r in range(k):
             members = np.flatnonzero(labels == r)
-            if members.size == 0:  # a medoid as near to another one as to itself (no travel known)
-                new_medoids.append(medoids[r])
-                continue
             cost = (travel[np.ix_(members, members)] * weight[members][:, None]).sum(axis=0)
             new_medoids.append(int(members[np.argmin(cost)]))
-        new_labels = np.argmin(travel[:, new_medoids], axis=1)
+        new_labels = _nearest(travel, new_medoids)
         if new_medoids == medoids and np.array_equal(new_labels, labels):
             break
         medoids, labels = new_medoids, new_labels
+    return labels
+
+
+def _nearest(travel: np.ndarray, medoids: list[int]) -> np.ndarray:
+    """Each zone's nearest medoid; a medoid always keeps itself (ties would hand every zone to the
+    first medoid when no travel times are known)."""
+    labels = np.argmin(travel[:, medoids], axis=1)
+    labels[medoids] = np.arange(len(medoids))
     return labels
 
 
