@@ -11,8 +11,8 @@ import time
 
 import numpy as np
 
-from cesched.candidates import HOURS_SCALE, build_candidates, index_dataset
-from cesched.model.builder import _pair_week_minutes, _runs
+from cesched.candidates import HOURS_SCALE, build_candidates, index_dataset, pair_week_minutes
+from cesched.model.builder import key_runs
 from cesched.model.conflicts import person_conflict_rows
 from cesched.model.sweep import maximal_active_sets
 from cesched.timeline import iso_week
@@ -53,18 +53,18 @@ def solve_stage1_mip(ds, time_limit: float, threads: int = 2) -> dict:
     need_keys = [(p, c) for p in range(ix.n_staff) for c in (0, 1) if ix.need[p, c] > 0]
     sf_col = {key: n + len(with_min) + k for k, key in enumerate(need_keys)}
     n_cols = n + len(with_min) + len(need_keys)
-    order, starts, ends = _runs(cand.pair_staff * 2 + cat)
+    order, starts, ends = key_runs(cand.pair_staff * 2 + cat)
     for a, b in zip(starts, ends):
         grp = order[a:b]
         p, c = int(cand.pair_staff[grp[0]]), int(cat[grp[0]])
         need = int(ix.need[p, c])
         if need > 0:
             rows.add([sf_col[(p, c)], *grp.tolist()], [1.0, *np.minimum(hours[grp], need).tolist()], need, inf)
-    order, starts, ends = _runs(cand.pair_staff, ix.session_course[cand.pair_session])
+    order, starts, ends = key_runs(cand.pair_staff, ix.session_course[cand.pair_session])
     for a, b in zip(starts, ends):
         if b - a > 1:
             rows.add(order[a:b], [1.0] * (b - a), -inf, 1)
-    order, starts, ends = _runs(cand.pair_session)
+    order, starts, ends = key_runs(cand.pair_session)
     for a, b in zip(starts, ends):
         grp = order[a:b]
         s = int(cand.pair_session[grp[0]])
@@ -85,14 +85,14 @@ def solve_stage1_mip(ds, time_limit: float, threads: int = 2) -> dict:
     pm_week = iso_week(ix.meeting_start[cand.pm_meeting])
     pm_minutes = (ix.meeting_end - ix.meeting_start)[cand.pm_meeting]
     sel = ix.weekly_cap[cand.pair_staff[cand.pm_pair]] >= 0
-    pair, week, minutes = _pair_week_minutes(cand, pm_week, pm_minutes, sel)
-    order, starts, ends = _runs(cand.pair_staff[pair], week)
+    pair, week, minutes = pair_week_minutes(cand.pm_pair, pm_week, pm_minutes, sel)
+    order, starts, ends = key_runs(cand.pair_staff[pair], week)
     for a, b in zip(starts, ends):
         limit = int(ix.weekly_cap[cand.pair_staff[pair[order[a]]]])
         if minutes[order[a:b]].sum() > limit:
             rows.add(pair[order[a:b]], minutes[order[a:b]], -inf, limit)
     fee = ix.session_fee[cand.pair_session]
-    order, starts, ends = _runs(ix.staff_unit[cand.pair_staff])
+    order, starts, ends = key_runs(ix.staff_unit[cand.pair_staff])
     for a, b in zip(starts, ends):
         grp = order[a:b]
         budget = int(ix.unit_budget[ix.staff_unit[cand.pair_staff[grp[0]]]])

@@ -129,7 +129,7 @@ def build_model(ds: Dataset, ix: Indexed, cand: Candidates, terms: tuple[str, ..
     return PlanModel(model, x, {t: v for t, v in built.items() if t in terms}, stats, derived, pending)
 
 
-def _runs(*keys: np.ndarray) -> tuple[np.ndarray, list[int], list[int]]:
+def key_runs(*keys: np.ndarray) -> tuple[np.ndarray, list[int], list[int]]:
     """Sort order and [start, end) bounds of runs of equal key tuples (numpy, no pandas groupby)."""
     if not len(keys[0]):
         return np.zeros(0, np.int64), [], []
@@ -142,10 +142,6 @@ def _runs(*keys: np.ndarray) -> tuple[np.ndarray, list[int], list[int]]:
     starts = np.flatnonzero(change)
     ends = np.append(starts[1:], len(order))
     return order, starts.tolist(), ends.tolist()
-
-
-def _pair_week_minutes(cand: Candidates, pm_week: np.ndarray, pm_minutes: np.ndarray, sel: np.ndarray):
-    return pair_week_minutes(cand.pm_pair, pm_week, pm_minutes, sel)
 
 
 def _groups(keys: np.ndarray) -> list[np.ndarray]:
@@ -202,9 +198,9 @@ def _no_double_booking(model, x, ix: Indexed, cand: Candidates, stats) -> None:
 
 def _weekly_cap(model, x, ix: Indexed, cand: Candidates, pm_week, pm_minutes, stats) -> None:
     sel = ix.weekly_cap[cand.pair_staff[cand.pm_pair]] >= 0
-    pair, week, minutes = _pair_week_minutes(cand, pm_week, pm_minutes, sel)
+    pair, week, minutes = pair_week_minutes(cand.pm_pair, pm_week, pm_minutes, sel)
     staff = cand.pair_staff[pair]
-    order, starts, ends = _runs(staff, week)
+    order, starts, ends = key_runs(staff, week)
     pair_o, min_o, staff_o = pair[order].tolist(), minutes[order].tolist(), staff[order].tolist()
     count = 0
     for a, b in zip(starts, ends):
@@ -298,9 +294,9 @@ def _overload_term(model, x, ds: Dataset, ix: Indexed, cand: Candidates, pm_week
         return term
     s_staff, s_week, s_minutes = ix.roster.weekly_shift_minutes()
     shift_load = dict(zip(zip(s_staff.tolist(), s_week.tolist()), (100 * s_minutes).tolist()))
-    pair, week, minutes = _pair_week_minutes(cand, pm_week, 100 * pm_minutes, np.ones(len(pm_week), dtype=bool))
+    pair, week, minutes = pair_week_minutes(cand.pm_pair, pm_week, 100 * pm_minutes, np.ones(len(pm_week), dtype=bool))
     staff = cand.pair_staff[pair]
-    order, starts, ends = _runs(staff, week)
+    order, starts, ends = key_runs(staff, week)
     pair_o, min_o = pair[order].tolist(), minutes[order].tolist()
     staff_o, week_o = staff[order].tolist(), week[order].tolist()
     with_training = set()
@@ -329,7 +325,7 @@ def _peak_day_term(model, x, ix: Indexed, cand: Candidates, derived) -> Term:
     uniq = np.unique(cand.pm_pair * 65536 + (date - d0))
     pair, date = uniq // 65536, uniq % 65536
     staff = cand.pair_staff[pair]
-    order, starts, ends = _runs(staff, date)
+    order, starts, ends = key_runs(staff, date)
     pair_o, staff_o, date_o = pair[order].tolist(), staff[order].tolist(), date[order].tolist()
     attend_vars, attend_staff, attend_date = [], [], []
     for a, b in zip(starts, ends):
@@ -344,7 +340,7 @@ def _peak_day_term(model, x, ix: Indexed, cand: Candidates, derived) -> Term:
         attend_staff.append(staff_o[a])
         attend_date.append(date_o[a])
     unit = ix.staff_unit[np.asarray(attend_staff, dtype=np.int64)]
-    order, starts, ends = _runs(unit, np.asarray(attend_date, dtype=np.int64))
+    order, starts, ends = key_runs(unit, np.asarray(attend_date, dtype=np.int64))
     order_l, unit_o = order.tolist(), unit[order].tolist()
     days_by_unit: dict[int, list[list]] = {}
     for a, b in zip(starts, ends):
@@ -370,7 +366,7 @@ def _changed_staff_term(model, x, ix: Indexed, cand: Candidates, previous: np.nd
         return term
     lost = lost if lost is not None else np.zeros(ix.n_staff, dtype=np.int64)
     term.offset = int((lost > 0).sum())
-    order, starts, ends = _runs(cand.pair_staff)
+    order, starts, ends = key_runs(cand.pair_staff)
     order_l, staff_o = order.tolist(), cand.pair_staff[order].tolist()
     prev = previous.tolist()
     for a, b in zip(starts, ends):
