@@ -121,6 +121,11 @@ def test_parallel_processes_give_the_same_plan_as_one_process():
     assert parallel.model_stats["regions"] == 2 and parallel.model_stats["jobs"] == 2
 
 
+def test_a_fractional_region_time_limit_is_fine():
+    plan = cesched.solve_by_region(two_towns(), QUICK, staff_per_region=2, backend="serial", region_seconds=2.5)
+    assert plan.model_stats["region_seconds_limit"] == 2  # model_stats hold integers (rounded)
+
+
 def test_region_time_limits_share_the_budget_over_rounds():
     assert region_seconds_for(100, n_regions=4, jobs=2) == 45  # two rounds of 50 s, 5 s of overhead each
     assert region_seconds_for(10, n_regions=17, jobs=2) == 5  # never below the floor

@@ -295,7 +295,7 @@ def _merge(ds, runs, subs, settings, seconds, jobs, backend, limit, stopper, met
     solved = [r for r in runs if r.status not in ("not_started",) and not r.status.startswith("failed")]
     interrupted = bool(stopper and stopper.stopped) or len(solved) < len(subs)
     stats = {"regions": len(subs), "regions_solved": len(solved), "jobs": jobs,
-             "pairs": sum(r.pairs for r in runs), "region_seconds_limit": round(limit, 1),
+             "pairs": sum(r.pairs for r in runs), "region_seconds_limit": round(limit),
              "peak_region_mb": round(max((r.peak_mb for r in runs), default=0.0))}
     weights = ds.policy.objective.weights
     greedy = method == "greedy"  # the desk, region by region: a baseline has no stages
