@@ -104,6 +104,12 @@ def main() -> None:
         args.json.write_text(json.dumps(rows, indent=1, default=str))
 
 
+def machine() -> str:
+    """The machine and date a table was measured on, for its caption."""
+    return (f"{platform.machine()}, {platform.python_version()}, {__import__('os').cpu_count()} cores, "
+            f"{time.strftime('%Y-%m-%d')}")
+
+
 def render(rows: list[dict], args) -> str:
     head = ("| staff | mode | pairs | load s | build s | first plan s | end-to-end s | desk shortfall h | "
             "stage 1 h | bound h | gap | vs desk | HiGHS MIP h (bound) | vs MIP | peak MB | audit |\n|"
@@ -123,10 +129,9 @@ def render(rows: list[dict], args) -> str:
                  f"{r['first_plan_s']:.1f} | {r['end_to_end_s']:.1f} | {r['desk_shortfall']:,.1f} | {r['stage1']:,.1f} | "
                  f"{r['stage1_bound']:,.1f} | {gap} | {r['ratio_to_desk']:.2f}x | {mip} | {vs_mip} | "
                  f"{r['peak_rss_mb']:,.0f} | {'ok' if r['audit_ok'] else 'BROKEN'} |\n")
-    machine = f"{platform.machine()}, {platform.python_version()}, {__import__('os').cpu_count()} cores"
     return (f"Command: `python benchmarks/bench.py --sizes {args.sizes} --modes {args.modes} "
             f"--time-limit {args.time_limit:g} --workers {args.workers} --seed {args.seed}"
-            f"{' --mip' if args.mip else ''}` on {machine}, {time.strftime('%Y-%m-%d')}.\n\n" + head + body)
+            f"{' --mip' if args.mip else ''}` on {machine()}.\n\n" + head + body)
 
 
 if __name__ == "__main__":

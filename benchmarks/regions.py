@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import resource
 import subprocess
 import sys
@@ -20,7 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import ensure_dataset  # noqa: E402  (same generated datasets and cache as bench.py)
+from bench import ensure_dataset, machine  # noqa: E402  (same datasets, cache and captions as bench.py)
 
 
 def run_case(dataset: Path, jobs: int, backend: str, time_limit: float | None, region_seconds: float | None,
@@ -118,9 +117,8 @@ def render(rows: list[dict], args) -> str:
                  f"{r['peak_region_mb']:,.0f} | {'ok' if r['audit_ok'] else 'BROKEN'} |\n")
     budget = (f"--region-seconds {args.region_seconds:g}" if args.region_seconds
               else f"--time-limit {args.time_limit:g}" if args.time_limit else "")
-    machine = f"{platform.machine()}, {platform.python_version()}, {__import__('os').cpu_count()} cores"
     return (f"Command: `python benchmarks/regions.py --size {args.size} --mode {args.mode} --jobs {args.jobs} "
-            f"--backend {args.backend} {budget}{' --desk' if args.desk else ''}` on {machine}, {time.strftime('%Y-%m-%d')}.\n\n" + head + body)
+            f"--backend {args.backend} {budget}{' --desk' if args.desk else ''}` on {machine()}.\n\n" + head + body)
 
 
 if __name__ == "__main__":
