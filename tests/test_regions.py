@@ -207,23 +207,3 @@ def test_a_regions_bound_is_in_hours_whatever_the_weight():
     table = plan.regions.set_index("staff")
     assert table.loc[3, "shortfall_hours"] == 6 and table.loc[3, "bound_hours"] <= 6
     assert plan.stages[0].value == 12  # the stage is in weighted units, the region table in hours
-
-
-def test_sessions_move_whole_to_the_region_that_needs_their_seats():
-    # Both sessions of the course are held in the north; the south has two people who need it.
-    units = [unit("UN1", zone="n-seat"), unit("US1", zone="s-seat")]
-    staff = [person(f"N{i}", unit="UN1", public=6) for i in range(3)] + \
-        [person(f"S{i}", unit="US1", public=6) for i in range(2)]
-    venues = [venue("VN", zone="n-seat"), venue("VS", zone="s-seat")]
-    sessions = [meeting("X1", "C1", at(1, "09:00"), at(1, "15:00"), venue="VN", capacity=2),
-                meeting("X2", "C1", at(2, "09:00"), at(2, "15:00"), venue="VN", capacity=2)]
-    ds = tiny(staff=staff, courses=[course("C1", hours=6)], sessions=sessions, units=units, venues=venues,
-              travel=[road("n-seat", "s-seat", 90)])
-    zones = {"n-seat": "north", "s-seat": "south"}
-    by_venue = cesched.regions_from_zones(ds, zones, balance=False)
-    assert set(by_venue.session_region) == {"north"}
-    balanced = cesched.regions_from_zones(ds, zones)
-    assert sorted(balanced.session_region) == ["north", "south"]  # 2.4 and 1.6 seats wanted: one moves
-    short = [cesched.solve_by_region(ds, QUICK, regions=r, backend="serial").kpis.shortfall_hours
-             for r in (by_venue, balanced)]
-    assert short == [12, 6]

@@ -51,17 +51,13 @@ class Regions:
         return own, pd.Series(part["capacity"].to_numpy(), index=part["session_id"].to_numpy())
 
 
-def regions_from_zones(ds: Dataset, zone_region: Mapping[str, str], balance: bool = True) -> Regions:
+def regions_from_zones(ds: Dataset, zone_region: Mapping[str, str]) -> Regions:
     """Regions from a planner's zone -> region map.
 
     A unit's zone left out of the map is a region of its own. A session belongs to the region of
-    its first meeting's venue, except that with ``balance`` each course's sessions are then moved,
-    whole, from regions with more of its seats than their demand to the nearest regions with fewer
-    (demand: staff who still need hours of its category and may take it), so that no region's
-    staff lose a course because its sessions happen to be held next door.
-
-    When a session's venue zone is in no region (no unit there and not in the map) the session is
-    shared: its seats are split among the regions by the same demand, and a region whose part
+    its first meeting's venue; when that venue's zone is in no region (no unit there and not in
+    the map) the session is shared: its seats are split among the regions in proportion to their
+    staff who still need hours of its category and may take its course, and a region whose part
     would be smaller than the session's min_attendance gets none (each part keeps the whole
     minimum, so any part that runs keeps the rule for the session).
     """
@@ -73,90 +69,30 @@ def regions_from_zones(ds: Dataset, zone_region: Mapping[str, str], balance: boo
     session_zone = first.set_index("session_id")["venue_id"].map(venue_zone).reindex(ds.sessions["session_id"])
     session_region = pd.Series([str(zone_region.get(z, z)) if z in regional else None for z in session_zone],
                                index=session_zone.index.to_numpy(), dtype=object)
-    demand = _Demand(ds, unit_region)
-    if balance and len(demand.names) > 1:
-        session_region = _balance(ds, session_region, session_zone, unit_region, demand)
     shared = ds.sessions[session_region.isna().to_numpy()]
-    return Regions(unit_region=unit_region, session_region=session_region, shared_seats=_share_seats(shared, demand))
+    return Regions(unit_region=unit_region, session_region=session_region,
+                   shared_seats=_share_seats(ds, shared, unit_region))
 
 
-class _Demand:
-    """Per region, how many staff still need hours of a course's category and may take it."""
-
-    def __init__(self, ds: Dataset, unit_region: pd.Series):
-        self.names = sorted(set(unit_region))
-        staff = ds.staff.assign(region=ds.staff["unit_id"].map(unit_region).to_numpy())
-        needs_public = staff[staff["required_public"] > staff["done_public"]]
-        needs_prof = staff[staff["required_professional"] > staff["done_professional"]]
-        self.public = needs_public["region"].value_counts().reindex(self.names, fill_value=0).to_numpy(dtype=float)
-        self.by_field = pd.crosstab(needs_prof["field"], needs_prof["region"]).reindex(columns=self.names,
-                                                                                         fill_value=0)
-        self.courses = ds.courses.set_index("course_id")
-
-    def of(self, course_id: str) -> np.ndarray:
-        if self.courses.at[course_id, "category"] == "public":
-            return self.public
-        fields = [f for f in self.courses.at[course_id, "fields"].split(";") if f] or list(self.by_field.index)
-        return self.by_field.reindex(fields, fill_value=0).sum(axis=0).to_numpy(dtype=float)
-
-
-def _share_seats(shared: pd.DataFrame, demand: _Demand) -> pd.DataFrame:
+def _share_seats(ds: Dataset, shared: pd.DataFrame, unit_region: pd.Series) -> pd.DataFrame:
+    names = sorted(set(unit_region))
+    staff = ds.staff.assign(region=ds.staff["unit_id"].map(unit_region).to_numpy())
+    needs_public = staff[staff["required_public"] > staff["done_public"]]
+    needs_prof = staff[staff["required_professional"] > staff["done_professional"]]
+    public = needs_public["region"].value_counts().reindex(names, fill_value=0).to_numpy(dtype=float)
+    by_field = pd.crosstab(needs_prof["field"], needs_prof["region"]).reindex(columns=names, fill_value=0)
+    courses = ds.courses.set_index("course_id")
     rows: list[tuple[str, str, int]] = []
     for sid, cid, capacity, least in shared[["session_id", "course_id", "capacity", "min_attendance"]].itertuples(
             index=False):
-        parts = _apportion(int(capacity), demand.of(cid), max(1, int(least)))  # a part below the minimum never runs
-        rows += [(sid, demand.names[r], int(parts[r])) for r in np.flatnonzero(parts)]
+        if courses.at[cid, "category"] == "public":
+            weight = public
+        else:
+            fields = [f for f in courses.at[cid, "fields"].split(";") if f] or list(by_field.index)
+            weight = by_field.reindex(fields, fill_value=0).sum(axis=0).to_numpy(dtype=float)
+        parts = _apportion(int(capacity), weight, max(1, int(least)))  # a part below the minimum never runs
+        rows += [(sid, names[r], int(parts[r])) for r in np.flatnonzero(parts)]
     return pd.DataFrame(rows, columns=["session_id", "region", "capacity"])
-
-
-def _balance(ds: Dataset, session_region: pd.Series, session_zone: pd.Series, unit_region: pd.Series,
-             demand: _Demand) -> pd.Series:
-    """Move whole sessions of each course from regions with a surplus of its seats to the nearest
-    regions with a deficit, while a move lowers the total imbalance."""
-    names = demand.names
-    zones = pd.Index(sorted(set(ds.units["zone"]) | set(ds.venues["zone"])))
-    travel = zone_travel(ds, zones).astype(float)
-    region_of_zone = pd.Series(ds.units["zone"].to_numpy()).groupby(
-        pd.Series(ds.units["unit_id"].map(unit_region).to_numpy())).agg(set)
-    # minutes from each zone to the nearest unit zone of each region
-    reach = np.stack([travel[:, zones.get_indexer(list(region_of_zone[n]))].min(axis=1) for n in names], axis=1)
-    code = pd.Index(names)
-    out = session_region.copy()
-    sessions = ds.sessions.assign(region=code.get_indexer(session_region.reindex(ds.sessions["session_id"])),
-                                  zone=zones.get_indexer(session_zone.reindex(ds.sessions["session_id"])))
-    for cid, group in sessions[sessions["region"] >= 0].groupby("course_id", sort=True):
-        weight = demand.of(cid)
-        if weight.sum() == 0:
-            continue
-        region = group["region"].to_numpy().copy()
-        capacity = group["capacity"].to_numpy(dtype=float)
-        target = capacity.sum() * weight / weight.sum()
-        supply = np.bincount(region, weights=capacity, minlength=len(names))
-        zone = group["zone"].to_numpy()
-        while (move := _best_move(supply - target, region, capacity, reach[zone])) is not None:
-            k, d = move
-            supply[region[k]] -= capacity[k]
-            supply[d] += capacity[k]
-            region[k] = d
-        out.loc[group["session_id"].to_numpy()] = [names[r] for r in region]
-    return out
-
-
-def _best_move(excess: np.ndarray, region: np.ndarray, capacity: np.ndarray, reach: np.ndarray):
-    """(session, region) of the move that lowers the total |excess| and travels least (ties: the
-    larger gain), or None. ``reach[k, r]``: minutes from session k's zone to region r."""
-    ks = np.flatnonzero(excess[region] > 0)
-    ds = np.flatnonzero(excess < 0)
-    if not len(ks) or not len(ds):
-        return None
-    source = excess[region[ks]]
-    gain = (source - np.abs(source - capacity[ks]))[:, None] + np.abs(excess[ds])[None, :] \
-        - np.abs(excess[ds][None, :] + capacity[ks][:, None])
-    if not (gain > 1e-9).any():
-        return None
-    score = np.where(gain > 1e-9, reach[np.ix_(ks, ds)] * 1e6 - gain, np.inf)
-    i, j = np.unravel_index(int(np.argmin(score)), score.shape)
-    return int(ks[i]), int(ds[j])
 
 
 def _apportion(total: int, weight: np.ndarray, smallest: int) -> np.ndarray:
