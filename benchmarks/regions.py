@@ -23,7 +23,7 @@ from bench import ensure_dataset, machine  # noqa: E402  (same datasets, cache a
 
 
 def run_case(dataset: Path, jobs: int, backend: str, time_limit: float | None, region_seconds: float | None,
-             staff_per_region: int | None, desk: bool) -> dict:
+             staff_per_region: int | None, desk: bool, border: bool = True) -> dict:
     import cesched
 
     out: dict = {}
@@ -42,7 +42,7 @@ def run_case(dataset: Path, jobs: int, backend: str, time_limit: float | None, r
     t = time.monotonic()
     plan = cesched.solve_by_region(
         ds, cesched.SolveOptions(time_limit_seconds=time_limit), jobs=jobs, backend=backend,
-        region_seconds=region_seconds, staff_per_region=staff_per_region,
+        region_seconds=region_seconds, staff_per_region=staff_per_region, border=border,
         on_region=lambda r: print(f"  region {r.region}: {r.staff} staff, {r.shortfall_hours:,.1f} h short, "
                                   f"{r.seconds:.0f} s, {r.peak_mb:,.0f} MB", file=sys.stderr, flush=True))
     out["solve_s"] = time.monotonic() - t
@@ -66,6 +66,7 @@ def main() -> None:
     ap.add_argument("--region-seconds", type=float, default=None, help="each region's own time limit")
     ap.add_argument("--staff-per-region", type=int, default=None)
     ap.add_argument("--desk", action="store_true", help="also run the desk per region (the baseline)")
+    ap.add_argument("--no-border", action="store_true", help="skip the cross-border pass")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--cache", type=Path, default=Path("/tmp/cesched-bench"))
     ap.add_argument("--json", type=Path, default=None)
@@ -73,7 +74,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.case:
         print(json.dumps(run_case(args.case, int(args.jobs), args.backend, args.time_limit, args.region_seconds,
-                                  args.staff_per_region, args.desk), default=str))
+                                  args.staff_per_region, args.desk, not args.no_border), default=str))
         return
     args.cache.mkdir(parents=True, exist_ok=True)
     path = ensure_dataset(args.size, args.mode, args.seed, args.cache)
@@ -84,7 +85,7 @@ def main() -> None:
                             ("--staff-per-region", args.staff_per_region)):
             if value is not None:
                 cmd += [flag, str(value)]
-        cmd += ["--desk"] if args.desk else []
+        cmd += (["--desk"] if args.desk else []) + (["--no-border"] if args.no_border else [])
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
         row = {"jobs": jobs, **(json.loads(proc.stdout.strip().splitlines()[-1]) if proc.returncode == 0
                                 else {"error": proc.returncode})}
@@ -118,7 +119,7 @@ def render(rows: list[dict], args) -> str:
     budget = (f"--region-seconds {args.region_seconds:g}" if args.region_seconds
               else f"--time-limit {args.time_limit:g}" if args.time_limit else "")
     return (f"Command: `python benchmarks/regions.py --size {args.size} --mode {args.mode} --jobs {args.jobs} "
-            f"--backend {args.backend} {budget}{' --desk' if args.desk else ''}` on {machine()}.\n\n" + head + body)
+            f"--backend {args.backend} {budget}{' --desk' if args.desk else ''}{' --no-border' if args.no_border else ''}` on {machine()}.\n\n" + head + body)
 
 
 if __name__ == "__main__":

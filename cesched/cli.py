@@ -216,10 +216,12 @@ class _Live:
 @click.option("--ray", "use_ray", is_flag=True,
               help="with --by-region: run the regions on Ray (pip install 'cesched[ray]'; a local cluster is "
                    "started unless RAY_ADDRESS names one)")
+@click.option("--no-border", is_flag=True,
+              help="with --by-region: skip the cross-border pass that offers free seats to neighbouring regions")
 @click.option("--quiet", is_flag=True, help="no progress, only the final status line")
 def solve(dataset: str, out: str, time_limit: float | None, workers: int | None, seed: int | None,
           method: str, deterministic: bool, previous: str | None, lock: str | None, by_region: bool,
-          region_staff: int, jobs: int | None, use_ray: bool, quiet: bool) -> None:
+          region_staff: int, jobs: int | None, use_ray: bool, no_border: bool, quiet: bool) -> None:
     """Plan DATASET and write the plan folder OUT. Ctrl-C stops and still writes the best plan."""
     from .io.plan_files import PlanFolderError, check_output_folder
     from .reports import format_summary, write_plan
@@ -231,8 +233,8 @@ def solve(dataset: str, out: str, time_limit: float | None, workers: int | None,
 
     if by_region and (previous or lock):
         raise click.UsageError("--by-region plans from scratch: no --previous or --lock")
-    if (jobs or use_ray) and not by_region:
-        raise click.UsageError("--jobs and --ray go with --by-region")
+    if (jobs or use_ray or no_border) and not by_region:
+        raise click.UsageError("--jobs, --ray and --no-border go with --by-region")
     ds = _load(dataset)
     try:
         check_output_folder(Path(out), Path(dataset))
@@ -257,7 +259,7 @@ def solve(dataset: str, out: str, time_limit: float | None, workers: int | None,
             if by_region:
                 box["plan"] = solve_by_region(ds, options, staff_per_region=region_staff, jobs=jobs,
                                               backend="ray" if use_ray else "processes",
-                                              on_region=live.region, stopper=stopper)
+                                              on_region=live.region, stopper=stopper, border=not no_border)
             else:
                 box["plan"] = solve_plan(ds, options, previous=previous_rows, locked=locked_rows, progress=live,
                                          stopper=stopper, lock_source=lock or "locked assignments")

@@ -32,6 +32,7 @@ import pandas as pd
 from ..domain.dataset import Dataset
 from .options import SolveOptions
 from .plan import Plan, StageResult
+from .border import border_datasets
 from .regions import Regions, partition_regions
 from .run import ASSIGNMENT_COLUMNS, finish_plan, settings_for
 from .stages import Stopper
@@ -40,6 +41,7 @@ Backend = Literal["serial", "processes", "ray"]
 #: seconds a region's run takes beyond its own time limit (process start, the region's audit)
 REGION_OVERHEAD = 5.0
 MIN_REGION_SECONDS = 5.0
+BORDER_SHARE = 0.4  # of the time limit, for the cross-border pass
 
 
 @dataclass(frozen=True)
@@ -59,12 +61,14 @@ class RegionRun:
 
 
 def restrict(ds: Dataset, unit_ids: np.ndarray, session_ids: np.ndarray, label: str = "",
-             shift_mask: np.ndarray | None = None, seats: pd.Series | None = None) -> Dataset:
+             shift_mask: np.ndarray | None = None, seats: pd.Series | None = None,
+             least: pd.Series | None = None) -> Dataset:
     """The dataset cut down to some units (with their staff and shifts) and some sessions.
 
     ``seats`` (session_id -> capacity) adds sessions with only part of their seats (a region's
-    share of a shared session). Courses, venues and travel are kept whole; ``shift_mask`` (rows of
-    ``ds.shifts``) saves looking the staff up again when the caller has it.
+    share of a shared session), ``least`` (session_id -> min_attendance) changes their minimum.
+    Courses, venues and travel are kept whole; ``shift_mask`` (rows of ``ds.shifts``) saves
+    looking the staff up again when the caller has it.
     """
     units = ds.units[ds.units["unit_id"].isin(unit_ids)]
     staff = ds.staff[ds.staff["unit_id"].isin(unit_ids)]
@@ -76,6 +80,9 @@ def restrict(ds: Dataset, unit_ids: np.ndarray, session_ids: np.ndarray, label: 
     if seats is not None and len(seats):
         part = sessions["session_id"].map(seats)
         sessions = sessions.assign(capacity=part.fillna(sessions["capacity"]).astype(np.int64))
+    if least is not None and len(least):
+        minimum = sessions["session_id"].map(least)
+        sessions = sessions.assign(min_attendance=minimum.fillna(sessions["min_attendance"]).astype(np.int64))
     meetings = ds.meetings[ds.meetings["session_id"].isin(session_ids)]
     tables = {"units": units, "staff": staff, "shifts": ds.shifts[shift_mask], "sessions": sessions,
               "meetings": meetings}
@@ -99,12 +106,13 @@ def region_datasets(ds: Dataset, regions: Regions) -> dict[str, Dataset]:
     return subs
 
 
-def _solve_region(name: str, sub: Dataset, options: SolveOptions) -> RegionRun:
+def _solve_region(name: str, sub: Dataset, options: SolveOptions, locked: pd.DataFrame | None = None) -> RegionRun:
     """Runs in a worker: plan one region (top-level so that processes and Ray can pickle it)."""
     from .run import solve
 
     t = time.monotonic()
-    plan = solve(sub, options) if len(sub.sessions) else None
+    plan = solve(sub, options, locked=locked, lock_source=f"{name}: attendances of the first pass") \
+        if len(sub.sessions) else None
     first = plan.stages[0] if plan is not None and plan.stages else None
     bound = None
     if first is not None and first.terms == ("shortfall_hours",) and first.bound is not None:
@@ -156,8 +164,12 @@ def solve_by_region(ds: Dataset, options: SolveOptions | None = None, *, regions
                     staff_per_region: int | None = None, jobs: int | None = None,
                     backend: Backend = "processes", region_seconds: float | None = None,
                     on_region: Callable[[RegionRun], None] | None = None,
-                    stopper: Stopper | None = None) -> Plan:
+                    stopper: Stopper | None = None, border: bool = True) -> Plan:
     """Plan a province region by region, ``jobs`` regions at a time, and judge the merged plan.
+
+    With ``border`` (cp-sat, several regions) a second pass offers the seats left free to people
+    short in neighbouring regions (``border.py``), with BORDER_SHARE of the time limit; its plan
+    replaces the first only when the audit passes and total shortfall fell.
 
     ``options.method = "greedy"`` runs the first-come-first-served desk per region instead (the
     baseline for a province whose whole candidate set does not fit in memory).
@@ -171,6 +183,7 @@ def solve_by_region(ds: Dataset, options: SolveOptions | None = None, *, regions
     settings = settings_for(ds, options)
     seconds: dict[str, float] = {}
     t = time.monotonic()
+    deadline = t + settings.time_limit
     if regions is None:
         regions = partition_regions(ds, **({"staff_per_region": staff_per_region} if staff_per_region else {}))
     _check_covers(ds, regions)
@@ -179,21 +192,58 @@ def solve_by_region(ds: Dataset, options: SolveOptions | None = None, *, regions
     jobs = jobs or os.cpu_count() or 1
     limit = (region_seconds if region_seconds is not None
              else region_seconds_for(settings.time_limit - seconds["regions"], len(subs), jobs))
+    border = border and options.method == "cp-sat" and len(subs) > 1
+    if region_seconds is None and border:
+        limit = region_seconds_for((1 - BORDER_SHARE) * (deadline - time.monotonic()), len(subs), jobs)
     region_options = options.model_copy(update={"time_limit_seconds": limit})
     t = time.monotonic()
     runs = _run(subs, region_options, jobs, backend, on_region, stopper)
     seconds["solve"] = time.monotonic() - t
-    return _merge(ds, runs, subs, settings, seconds, jobs, backend, limit, stopper, options.method)
+    plan = _merge(ds, runs, subs, settings, seconds, jobs, backend, limit, stopper, options.method)
+    if border and not plan.interrupted:
+        plan = _cross_border(ds, regions, plan, runs, options, jobs, backend, on_region, stopper, settings, seconds,
+                             region_seconds if region_seconds is not None
+                             else region_seconds_for(deadline - time.monotonic(), len(subs), jobs))
+    return plan
+
+
+def _cross_border(ds, regions, first, runs, options, jobs, backend, on_region, stopper, settings, seconds,
+                  limit) -> Plan:
+    """The second pass (see ``border.py``); kept only when the audit passes and shortfall fell."""
+    from ..audit import audit
+
+    t = time.monotonic()
+    names = [r.region for r in runs]
+    parts = border_datasets(ds, regions, first.assignments, first.staff_report, names, restrict)
+    again = _run({n: sub for n, (sub, _) in parts.items()}, options.model_copy(update={"time_limit_seconds": limit}),
+                 jobs, backend, on_region, stopper, locks={n: lock for n, (_, lock) in parts.items()})
+    kept = [new if new.status in ("optimal", "feasible") else old for old, new in zip(runs, again)]
+    assignments = pd.concat([r.assignments for r in kept], ignore_index=True)
+    judged = audit(ds, assignments)
+    seconds["border"] = time.monotonic() - t
+    if not judged.ok or judged.kpis.shortfall_hours >= first.kpis.shortfall_hours:
+        return first.model_copy(update={"model_stats": {**first.model_stats, "border_pass_kept": 0},
+                                        "seconds": {**first.seconds, "border": seconds["border"]}})
+    seconds["solve"] += seconds["border"]
+    plan = _merge(ds, kept, {n: sub for n, (sub, _) in parts.items()}, settings, seconds, jobs, backend, limit,
+                  stopper, options.method)
+    return plan.model_copy(update={"model_stats": {**plan.model_stats, "border_pass_kept": 1}})
 
 
 class _Runner:
     """Starts regions at most ``jobs`` at a time (largest first), collects them as they finish."""
 
     def __init__(self, subs: dict[str, Dataset], options: SolveOptions,
-                 on_region: Callable[[RegionRun], None] | None, stopper: Stopper | None):
+                 on_region: Callable[[RegionRun], None] | None, stopper: Stopper | None,
+                 locks: dict[str, pd.DataFrame] | None = None):
         self.subs, self.options, self.on_region, self.stopper = subs, options, on_region, stopper
+        self.locks = locks or {}
         self.waiting = list(subs)
         self.runs: dict[str, RegionRun] = {}
+
+    def args(self, name: str) -> tuple:
+        """What ``_solve_region`` gets for this region."""
+        return name, self.subs[name], self.options, self.locks.get(name)
 
     def stopped(self) -> bool:
         return bool(self.stopper and self.stopper.stopped)
@@ -219,11 +269,12 @@ class _Runner:
 
 
 def _run(subs: dict[str, Dataset], options: SolveOptions, jobs: int, backend: Backend,
-         on_region: Callable[[RegionRun], None] | None, stopper: Stopper | None) -> list[RegionRun]:
-    runner = _Runner(subs, options, on_region, stopper)
+         on_region: Callable[[RegionRun], None] | None, stopper: Stopper | None,
+         locks: dict[str, pd.DataFrame] | None = None) -> list[RegionRun]:
+    runner = _Runner(subs, options, on_region, stopper, locks)
     if backend == "serial":
         while (name := runner.next_region()) is not None:
-            runner.finished(name, lambda n=name: _solve_region(n, subs[n], options))
+            runner.finished(name, lambda n=name: _solve_region(*runner.args(n)))
     elif backend == "ray":
         _run_on_ray(runner, jobs)
     else:
@@ -237,7 +288,7 @@ def _run_on_processes(runner: _Runner, jobs: int) -> None:
         while True:
             while len(running) < jobs and (name := runner.next_region()) is not None:
                 try:
-                    running[pool.submit(_solve_region, name, runner.subs[name], runner.options)] = name
+                    running[pool.submit(_solve_region, *runner.args(name))] = name
                 except BrokenProcessPool as exc:  # a worker died (out of memory?): no region can start
                     runner.finished(name, _raiser(exc))
             if not running:
@@ -280,7 +331,7 @@ def _run_on_ray(runner: _Runner, jobs: int) -> None:
     running: dict = {}
     while True:
         while len(running) < jobs and (name := runner.next_region()) is not None:
-            running[remote.remote(name, runner.subs[name], runner.options)] = name
+            running[remote.remote(*runner.args(name))] = name
         if not running:
             return
         ready, _ = ray.wait(list(running), num_returns=1, timeout=0.5)
