@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import cesched
 from cesched.solve.decompose import region_seconds_for, restrict
 from cesched.solve import decompose
-from cesched.solve.regions import _apportion, _medoid_labels
+from cesched.solve.regions import apportion, _medoid_labels
 from builders import at, course, meeting, person, road, shift, tiny, unit, venue
 from test_engine_property import datasets
 
@@ -79,9 +79,9 @@ def test_seats_of_a_session_in_a_zone_without_units_are_shared_by_demand():
 
 
 def test_a_share_below_the_minimum_goes_to_the_regions_that_can_fill_it():
-    assert list(_apportion(4, np.array([3.0, 1.0]), smallest=2)) == [4, 0]  # south's 1 seat could never run
-    assert list(_apportion(5, np.array([1.0, 1.0, 0.0]), smallest=1)) == [3, 2, 0]
-    assert list(_apportion(1, np.array([1.0, 1.0]), smallest=1)) == [1, 0]
+    assert list(apportion(4, np.array([3.0, 1.0]), smallest=2)) == [4, 0]  # south's 1 seat could never run
+    assert list(apportion(5, np.array([1.0, 1.0, 0.0]), smallest=1)) == [3, 2, 0]
+    assert list(apportion(1, np.array([1.0, 1.0]), smallest=1)) == [1, 0]
     ds = two_towns(seats_north=0, seats_south=0, online=4, online_least=2)
     regions = cesched.partition_regions(ds, staff_per_region=2)
     assert list(regions.shared_seats["capacity"]) == [4]

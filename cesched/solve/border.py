@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..candidates import zone_travel
 from ..domain.dataset import Dataset
-from .regions import Regions, _apportion
+from .regions import Regions, apportion
 
 #: a session's free seats are offered to regions whose nearest unit is at most this far away
 BORDER_MINUTES = 120
@@ -67,7 +67,7 @@ def _free_parts(ds: Dataset, regions: Regions, names: list[str], sessions: pd.Da
             fields = [f for f in courses.at[cid, "fields"].split(";") if f] or list(by_field.index)
             demand = by_field.reindex(fields, fill_value=0).sum(axis=0).to_numpy(dtype=float)
         smallest = 1 if runs[sid] else max(1, int(least))
-        split = _apportion(int(free[sid]), demand * reach[k], smallest)
+        split = apportion(int(free[sid]), demand * reach[k], smallest)
         for r in np.flatnonzero(split):
             rows[names[r]][sid] = int(split[r])
     return {n: pd.Series(v, dtype=np.int64) for n, v in rows.items() if v}

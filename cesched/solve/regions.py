@@ -90,12 +90,12 @@ def _share_seats(ds: Dataset, shared: pd.DataFrame, unit_region: pd.Series) -> p
         else:
             fields = [f for f in courses.at[cid, "fields"].split(";") if f] or list(by_field.index)
             weight = by_field.reindex(fields, fill_value=0).sum(axis=0).to_numpy(dtype=float)
-        parts = _apportion(int(capacity), weight, max(1, int(least)))  # a part below the minimum never runs
+        parts = apportion(int(capacity), weight, max(1, int(least)))  # a part below the minimum never runs
         rows += [(sid, names[r], int(parts[r])) for r in np.flatnonzero(parts)]
     return pd.DataFrame(rows, columns=["session_id", "region", "capacity"])
 
 
-def _apportion(total: int, weight: np.ndarray, smallest: int) -> np.ndarray:
+def apportion(total: int, weight: np.ndarray, smallest: int) -> np.ndarray:
     """Split ``total`` seats in proportion to ``weight`` (largest remainder), dropping parts below
     ``smallest`` (the session's min_attendance, at least 1) and splitting again among the rest."""
     weight = weight.copy()
