@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cesched
-from cesched.solve.decompose import region_seconds_for, restrict
+from cesched.domain.restrict import restrict
+from cesched.solve.decompose import region_seconds_for
 from cesched.solve import decompose
 from cesched.solve.regions import apportion, _medoid_labels
 from builders import at, course, meeting, person, road, shift, tiny, unit, venue

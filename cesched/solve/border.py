@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..candidates import zone_travel
 from ..domain.dataset import Dataset
+from ..domain.restrict import restrict
 from .regions import Regions, apportion
 
 #: a session's free seats are offered to regions whose nearest unit is at most this far away
@@ -26,7 +27,7 @@ BORDER_MINUTES = 120
 
 
 def border_datasets(ds: Dataset, regions: Regions, assignments: pd.DataFrame, staff_report: pd.DataFrame,
-                    names: list[str], restrict) -> dict[str, tuple[Dataset, pd.DataFrame]]:
+                    names: list[str]) -> dict[str, tuple[Dataset, pd.DataFrame]]:
     """Per region: its dataset for the second pass and its attendances to lock."""
     staff_region = ds.staff.set_index("staff_id")["unit_id"].map(regions.unit_region)
     attend_region = assignments["staff_id"].map(staff_region)

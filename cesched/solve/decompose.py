@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ..domain.dataset import Dataset
+from ..domain.restrict import restrict
 from .options import SolveOptions
 from .plan import Plan, StageResult
 from .border import border_datasets
@@ -58,37 +59,6 @@ class RegionRun:
     seconds: float
     peak_mb: float  # the worker process's peak resident memory so far (a reused worker's includes earlier regions)
     assignments: pd.DataFrame
-
-
-def restrict(ds: Dataset, unit_ids: np.ndarray, session_ids: np.ndarray, label: str = "",
-             shift_mask: np.ndarray | None = None, seats: pd.Series | None = None,
-             least: pd.Series | None = None) -> Dataset:
-    """The dataset cut down to some units (with their staff and shifts) and some sessions.
-
-    ``seats`` (session_id -> capacity) adds sessions with only part of their seats (a region's
-    share of a shared session), ``least`` (session_id -> min_attendance) changes their minimum.
-    Courses, venues and travel are kept whole; ``shift_mask`` (rows of ``ds.shifts``) saves
-    looking the staff up again when the caller has it.
-    """
-    units = ds.units[ds.units["unit_id"].isin(unit_ids)]
-    staff = ds.staff[ds.staff["unit_id"].isin(unit_ids)]
-    if shift_mask is None:
-        shift_mask = ds.shifts["staff_id"].isin(staff["staff_id"]).to_numpy()
-    if seats is not None and len(seats):
-        session_ids = np.concatenate([np.asarray(session_ids, dtype=object), seats.index.to_numpy(dtype=object)])
-    sessions = ds.sessions[ds.sessions["session_id"].isin(session_ids)]
-    if seats is not None and len(seats):
-        part = sessions["session_id"].map(seats)
-        sessions = sessions.assign(capacity=part.fillna(sessions["capacity"]).astype(np.int64))
-    if least is not None and len(least):
-        minimum = sessions["session_id"].map(least)
-        sessions = sessions.assign(min_attendance=minimum.fillna(sessions["min_attendance"]).astype(np.int64))
-    meetings = ds.meetings[ds.meetings["session_id"].isin(session_ids)]
-    tables = {"units": units, "staff": staff, "shifts": ds.shifts[shift_mask], "sessions": sessions,
-              "meetings": meetings}
-    return ds.model_copy(update={name: frame.reset_index(drop=True) for name, frame in tables.items()}
-                         | {"warnings": (), "source": f"{ds.source} [{label}]" if label else ds.source,
-                            "digest": ""})  # a part of the input has no digest of its own
 
 
 def region_datasets(ds: Dataset, regions: Regions) -> dict[str, Dataset]:
@@ -214,7 +184,7 @@ def _cross_border(ds, regions, first, runs, options, jobs, backend, on_region, s
 
     t = time.monotonic()
     names = [r.region for r in runs]
-    parts = border_datasets(ds, regions, first.assignments, first.staff_report, names, restrict)
+    parts = border_datasets(ds, regions, first.assignments, first.staff_report, names)
     again = _run({n: sub for n, (sub, _) in parts.items()}, options.model_copy(update={"time_limit_seconds": limit}),
                  jobs, backend, on_region, stopper, locks={n: lock for n, (_, lock) in parts.items()})
     kept = [new if new.status in ("optimal", "feasible") else old for old, new in zip(runs, again)]
