@@ -160,11 +160,10 @@ def solve_by_region(ds: Dataset, options: SolveOptions | None = None, *, regions
     subs = region_datasets(ds, regions)
     seconds["regions"] = time.monotonic() - t
     jobs = jobs or os.cpu_count() or 1
-    limit = (region_seconds if region_seconds is not None
-             else region_seconds_for(settings.time_limit - seconds["regions"], len(subs), jobs))
     border = border and options.method == "cp-sat" and len(subs) > 1
-    if region_seconds is None and border:
-        limit = region_seconds_for((1 - BORDER_SHARE) * (deadline - time.monotonic()), len(subs), jobs)
+    share = 1 - BORDER_SHARE if border else 1.0  # of the time left, for the first pass
+    limit = (region_seconds if region_seconds is not None
+             else region_seconds_for(share * (deadline - time.monotonic()), len(subs), jobs))
     region_options = options.model_copy(update={"time_limit_seconds": limit})
     t = time.monotonic()
     runs = _run(subs, region_options, jobs, backend, on_region, stopper)
