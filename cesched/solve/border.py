@@ -20,7 +20,7 @@ import pandas as pd
 from ..candidates import zone_travel
 from ..domain.dataset import Dataset
 from ..domain.restrict import restrict
-from .regions import Regions, apportion
+from .regions import CourseDemand, Regions, apportion, session_zones
 
 #: a session's free seats are offered to regions whose nearest unit is at most this far away
 BORDER_MINUTES = 120
@@ -54,21 +54,14 @@ def border_datasets(ds: Dataset, regions: Regions, assignments: pd.DataFrame, st
 def _free_parts(ds: Dataset, regions: Regions, names: list[str], sessions: pd.DataFrame, free: pd.Series,
                 runs: pd.Series, staff_region: pd.Series, staff_report: pd.DataFrame) -> dict[str, pd.Series]:
     """Each region's part of every session's free seats (region -> session_id -> seats)."""
-    report = staff_report.assign(region=staff_report["staff_id"].map(staff_region).to_numpy())
-    short_public = report[report["shortfall_public"] > 0]["region"].value_counts().reindex(names, fill_value=0)
-    short_prof = report[report["shortfall_professional"] > 0]
-    by_field = pd.crosstab(short_prof["field"], short_prof["region"]).reindex(columns=names, fill_value=0)
+    report = staff_report.set_index("staff_id").reindex(ds.staff["staff_id"])  # aligned with ds.staff
+    demand = CourseDemand(ds, names, ds.staff["staff_id"].map(staff_region), report["shortfall_public"] > 0,
+                          report["shortfall_professional"] > 0)
     reach = _within_reach(ds, regions, names, sessions.index)
-    courses = ds.courses.set_index("course_id")
     rows: dict[str, dict[str, int]] = {n: {} for n in names}
     for k, (sid, cid, least) in enumerate(zip(sessions.index, sessions["course_id"], sessions["min_attendance"])):
-        if courses.at[cid, "category"] == "public":
-            demand = short_public.to_numpy(dtype=float)
-        else:
-            fields = [f for f in courses.at[cid, "fields"].split(";") if f] or list(by_field.index)
-            demand = by_field.reindex(fields, fill_value=0).sum(axis=0).to_numpy(dtype=float)
         smallest = 1 if runs[sid] else max(1, int(least))
-        split = apportion(int(free[sid]), demand * reach[k], smallest)
+        split = apportion(int(free[sid]), demand.of(cid) * reach[k], smallest)
         for r in np.flatnonzero(split):
             rows[names[r]][sid] = int(split[r])
     return {n: pd.Series(v, dtype=np.int64) for n, v in rows.items() if v}
@@ -78,9 +71,7 @@ def _within_reach(ds: Dataset, regions: Regions, names: list[str], session_ids: 
     """1 where a session's venue is within BORDER_MINUTES of some unit of the region, else 0."""
     zones = pd.Index(sorted(set(ds.units["zone"]) | set(ds.venues["zone"])))
     travel = zone_travel(ds, zones)
-    venue_zone = ds.venues.set_index("venue_id")["zone"]
-    first = ds.meetings.sort_values(["session_id", "start"], kind="stable").drop_duplicates("session_id")
-    session_zone = zones.get_indexer(first.set_index("session_id")["venue_id"].map(venue_zone).reindex(session_ids))
+    session_zone = zones.get_indexer(session_zones(ds).reindex(session_ids))
     near = np.zeros((len(session_ids), len(names)))
     for r, name in enumerate(names):
         unit_zones = zones.get_indexer(ds.units.loc[ds.units["unit_id"].isin(regions.units_of(name)), "zone"].unique())

@@ -64,9 +64,7 @@ def regions_from_zones(ds: Dataset, zone_region: Mapping[str, str]) -> Regions:
     unit_region = pd.Series([str(zone_region.get(z, z)) for z in ds.units["zone"]],
                             index=ds.units["unit_id"].to_numpy(), dtype=object)
     regional = set(zone_region) | set(ds.units["zone"])
-    venue_zone = ds.venues.set_index("venue_id")["zone"]
-    first = ds.meetings.sort_values(["session_id", "start"], kind="stable").drop_duplicates("session_id")
-    session_zone = first.set_index("session_id")["venue_id"].map(venue_zone).reindex(ds.sessions["session_id"])
+    session_zone = session_zones(ds)
     session_region = pd.Series([str(zone_region.get(z, z)) if z in regional else None for z in session_zone],
                                index=session_zone.index.to_numpy(), dtype=object)
     shared = ds.sessions[session_region.isna().to_numpy()]
@@ -74,23 +72,44 @@ def regions_from_zones(ds: Dataset, zone_region: Mapping[str, str]) -> Regions:
                    shared_seats=_share_seats(ds, shared, unit_region))
 
 
+def session_zones(ds: Dataset) -> pd.Series:
+    """session_id -> zone of the venue of its first meeting (where a session 'is')."""
+    venue_zone = ds.venues.set_index("venue_id")["zone"]
+    first = ds.meetings.sort_values(["session_id", "start"], kind="stable").drop_duplicates("session_id")
+    return first.set_index("session_id")["venue_id"].map(venue_zone).reindex(ds.sessions["session_id"])
+
+
+class CourseDemand:
+    """Per region, how many of the selected staff may take a course: those needing public hours for
+    a public course, those needing professional hours in one of its fields for a professional one."""
+
+    def __init__(self, ds: Dataset, names: list[str], staff_region: pd.Series, public: pd.Series,
+                 professional: pd.Series):
+        """``staff_region``, ``public`` and ``professional`` are aligned with ``ds.staff`` rows."""
+        region = staff_region.to_numpy()
+        fields = ds.staff["field"].to_numpy()
+        self.public = pd.Series(region[public.to_numpy()]).value_counts().reindex(names, fill_value=0)
+        prof = professional.to_numpy()
+        self.by_field = pd.crosstab(fields[prof], region[prof]).reindex(columns=names, fill_value=0)
+        self.courses = ds.courses.set_index("course_id")
+
+    def of(self, course_id: str) -> np.ndarray:
+        if self.courses.at[course_id, "category"] == "public":
+            return self.public.to_numpy(dtype=float)
+        fields = [f for f in self.courses.at[course_id, "fields"].split(";") if f] or list(self.by_field.index)
+        return self.by_field.reindex(fields, fill_value=0).sum(axis=0).to_numpy(dtype=float)
+
+
 def _share_seats(ds: Dataset, shared: pd.DataFrame, unit_region: pd.Series) -> pd.DataFrame:
     names = sorted(set(unit_region))
-    staff = ds.staff.assign(region=ds.staff["unit_id"].map(unit_region).to_numpy())
-    needs_public = staff[staff["required_public"] > staff["done_public"]]
-    needs_prof = staff[staff["required_professional"] > staff["done_professional"]]
-    public = needs_public["region"].value_counts().reindex(names, fill_value=0).to_numpy(dtype=float)
-    by_field = pd.crosstab(needs_prof["field"], needs_prof["region"]).reindex(columns=names, fill_value=0)
-    courses = ds.courses.set_index("course_id")
+    staff = ds.staff
+    demand = CourseDemand(ds, names, staff["unit_id"].map(unit_region),
+                          staff["required_public"] > staff["done_public"],
+                          staff["required_professional"] > staff["done_professional"])
     rows: list[tuple[str, str, int]] = []
     for sid, cid, capacity, least in shared[["session_id", "course_id", "capacity", "min_attendance"]].itertuples(
             index=False):
-        if courses.at[cid, "category"] == "public":
-            weight = public
-        else:
-            fields = [f for f in courses.at[cid, "fields"].split(";") if f] or list(by_field.index)
-            weight = by_field.reindex(fields, fill_value=0).sum(axis=0).to_numpy(dtype=float)
-        parts = apportion(int(capacity), weight, max(1, int(least)))  # a part below the minimum never runs
+        parts = apportion(int(capacity), demand.of(cid), max(1, int(least)))  # a part below the minimum never runs
         rows += [(sid, names[r], int(parts[r])) for r in np.flatnonzero(parts)]
     return pd.DataFrame(rows, columns=["session_id", "region", "capacity"])
 
