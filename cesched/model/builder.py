@@ -124,7 +124,7 @@ def build_model(ds: Dataset, ix: Indexed, cand: Candidates, terms: tuple[str, ..
         "training_minutes": lambda: Term(x, ix.session_minutes[cand.pair_session].tolist()),
         "changed_staff": lambda: _changed_staff_term(model, x, ix, cand, previous, previous_lost, derived),
     }
-    built = _shortfall_terms(model, x, ix, cand, derived)
+    built = _shortfall_terms(model, x, ix, cand, derived, "largest_shortfall_hours" in terms)
     pending = {t: make for t, make in builders.items() if t in terms}
     return PlanModel(model, x, {t: v for t, v in built.items() if t in terms}, stats, derived, pending)
 
@@ -244,46 +244,50 @@ def _max_absent(model, x, ix: Indexed, cand: Candidates, stats) -> None:
     stats["coverage_rows"] = count
 
 
-def _shortfall_terms(model, x, ix: Indexed, cand: Candidates, derived) -> dict[str, Term]:
-    """Shortfall per person and category, and the largest individual shortfall.
+def _shortfall_terms(model, x, ix: Indexed, cand: Candidates, derived, largest: bool) -> dict[str, Term]:
+    """Shortfall per person and category and, if asked for, the largest individual shortfall
+    (a neighbourhood step needs shortfall alone, and the largest's rows cost a step's build time).
 
     People with no candidate pair keep their whole need: a constant, not a variable.
     """
-    hours = ix.session_hours[cand.pair_session]
     cat = ix.session_category[cand.pair_session]
-    total, largest = Term(), Term()
-    key = cand.pair_staff * 2 + cat
-    by_key = {int(key[g[0]]): g for g in _groups(key)}
+    # a session can close at most the need: min(hours, need) is exact and a much tighter LP
+    gain = np.minimum(ix.session_hours[cand.pair_session], ix.need[cand.pair_staff, cat]).tolist()
+    order, starts, ends = key_runs(cand.pair_staff, cat)
+    order_l, key_o = order.tolist(), (cand.pair_staff * 2 + cat)[order].tolist()
+    runs = {key_o[a]: order_l[a:b] for a, b in zip(starts, ends)}
     present = np.unique(cand.pair_staff)
     absent_need = ix.need.sum(axis=1)
     absent_need[present] = 0
-    total.offset = int(absent_need.sum())
-    floor = int(absent_need.max(initial=0))
-    worst = model.new_int_var(floor, max(floor, int(ix.need.sum(axis=1).max(initial=0))), "largest_shortfall")
-    largest.variables.append(worst)
-    largest.coefficients.append(1)
-    person_groups = []
+    total = Term(offset=int(absent_need.sum()))
+    needs = ix.need.tolist()
+    person_sf: list[list] = []
     for person in present.tolist():
-        person_sf = []
+        mine = []
         for c in (0, 1):
-            need = int(ix.need[person, c])
+            need = needs[person][c]
             if need <= 0:
                 continue
-            grp = by_key.get(person * 2 + c, np.zeros(0, np.int64))
-            # a session can close at most the need: min(hours, need) is exact and a much tighter LP
-            gain = np.minimum(hours[grp], need)
-            sf = model.new_int_var(max(0, need - int(gain.sum())), need, f"sf{person}_{c}")
-            if len(grp):
-                model.add(sf + cp_model.LinearExpr.weighted_sum([x[i] for i in grp], gain.tolist()) >= need)
-            derived.append(("linear", sf, 0, need, [x[i].index for i in grp], (-gain).tolist()))
-            total.variables.append(sf)
-            total.coefficients.append(1)
-            person_sf.append(sf)
-        if person_sf:
-            model.add(worst >= sum(person_sf))
-            person_groups.append([v.index for v in person_sf])
-    derived.append(("max_of_sums", worst, person_groups, floor))
-    return {"shortfall_hours": total, "largest_shortfall_hours": largest}
+            grp = runs.get(person * 2 + c, [])
+            coef = [gain[i] for i in grp]
+            sf = model.new_int_var(max(0, need - sum(coef)), need, f"sf{person}_{c}")
+            if grp:
+                model.add(sf + cp_model.LinearExpr.weighted_sum([x[i] for i in grp], coef) >= need)
+            derived.append(("linear", sf, 0, need, [x[i].index for i in grp], [-g for g in coef]))
+            mine.append(sf)
+        if mine:
+            person_sf.append(mine)
+    total.variables = [sf for mine in person_sf for sf in mine]
+    total.coefficients = [1] * len(total.variables)
+    terms = {"shortfall_hours": total}
+    if largest:
+        floor = int(absent_need.max(initial=0))
+        worst = model.new_int_var(floor, max(floor, int(ix.need.sum(axis=1).max(initial=0))), "largest_shortfall")
+        for mine in person_sf:
+            model.add(worst >= sum(mine))
+        derived.append(("max_of_sums", worst, [[v.index for v in mine] for mine in person_sf], floor))
+        terms["largest_shortfall_hours"] = Term([worst], [1])
+    return terms
 
 
 def _overload_term(model, x, ds: Dataset, ix: Indexed, cand: Candidates, pm_week, pm_minutes, derived) -> Term:

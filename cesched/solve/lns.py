@@ -22,7 +22,7 @@ from .greedy import slices
 from .stages import DETERMINISTIC_WALL_FACTOR, Progress, SolverSettings, Stopper
 
 
-STEP_SECONDS = 2.0  # per neighbourhood: many small steps beat a few long ones
+STEP_SECONDS = 1.0  # per neighbourhood: many small steps beat a few long ones (3,000 staff, 60 s: 2 s 23,412 h; 1 s 22,831.5 h; 0.5 s 23,113 h)
 STEP_WORKERS = 2
 
 

@@ -28,6 +28,12 @@ LNS_ABOVE_PAIRS = 60_000
 LNS_SHARE = 0.75  # at 3,000 staff the full model found nothing in its share of stage 1
 #: above this many pairs no single CP-SAT model is built at all (memory and build time)
 FULL_MODEL_MAX_PAIRS = 1_500_000
+#: nor, above FULL_MODEL_ALWAYS_PAIRS, beyond this many pairs per second of the time limit: in 60 s
+#: a 520,000-pair model (3,000 staff) spent its 19 s building and searching without improving on
+#: the neighbourhoods, which cut 5 % more shortfall given that time; at 230,000 pairs (2,000 staff)
+#: it still orders the later stages
+FULL_MODEL_PAIRS_PER_SECOND = 5_000
+FULL_MODEL_ALWAYS_PAIRS = 250_000
 
 ASSIGNMENT_COLUMNS = ["staff_id", "session_id", "course_id", "category", "hours", "fee", "start", "end",
                       "venue_id", "overlap_minutes"]
@@ -79,7 +85,7 @@ def solve(dataset: Dataset, options: SolveOptions | None = None, *, previous: pd
     seconds["bound"] = time.monotonic() - t
     objective = _objective(dataset, previous is not None)
     try:
-        if cand.n_pairs > FULL_MODEL_MAX_PAIRS:
+        if cand.n_pairs > full_model_limit(settings.time_limit):
             chosen, stages = _neighbourhoods_only(dataset, ix, cand, start, bounds, settings, deadline, seconds,
                                                   stats, progress, stopper, anchor, objective)
         else:
@@ -92,6 +98,11 @@ def solve(dataset: Dataset, options: SolveOptions | None = None, *, previous: pd
     changes = changes_frame(dataset, ix, previous, assignments) if previous is not None else None
     return finish_plan(dataset, assignments, stages, settings, seconds, stats,
                        interrupted=bool(stopper and stopper.stopped), changes=changes)
+
+
+def full_model_limit(time_limit: float) -> float:
+    """Most candidate pairs for which one CP-SAT model over every stage is built."""
+    return min(FULL_MODEL_MAX_PAIRS, max(FULL_MODEL_ALWAYS_PAIRS, FULL_MODEL_PAIRS_PER_SECOND * time_limit))
 
 
 def _objective(dataset: Dataset, replanning: bool) -> ObjectiveConfig:
