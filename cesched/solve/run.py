@@ -19,6 +19,7 @@ from .greedy import desk_plan, fitting_plan
 from .lns import improve_shortfall
 from .options import SolveOptions
 from .plan import Plan, StageResult
+from .relax import LP_BOUND_MAX_PAIRS, lp_bound
 from .replan import anchors, changes_frame, check_locks, wanted_keys
 from .stages import LocksInfeasible, Progress, SolverSettings, Stopper, gap_of, run_stages
 
@@ -26,6 +27,8 @@ from .stages import LocksInfeasible, Progress, SolverSettings, Stopper, gap_of, 
 #: neighbourhood search on shortfall runs first for LNS_SHARE of the time limit
 LNS_ABOVE_PAIRS = 60_000
 LNS_SHARE = 0.75  # at 3,000 staff the full model found nothing in its share of stage 1
+#: most of the time limit the LP bound may take (300 staff: 2 s)
+LP_SHARE = 0.2
 #: above this many pairs no single CP-SAT model is built at all (memory and build time)
 FULL_MODEL_MAX_PAIRS = 1_500_000
 #: nor, above FULL_MODEL_ALWAYS_PAIRS, beyond this many pairs per second of the time limit: in 60 s
@@ -126,6 +129,11 @@ def _staged(dataset, ix, cand, start, bounds, settings, deadline, seconds, stats
     pm = build_model(dataset, ix, cand, fixed=anchor.locked, previous=anchor.previous, previous_lost=anchor.lost)
     seconds["build"] = time.monotonic() - t
     stats.update(pm.stats)
+    if cand.n_pairs <= LP_BOUND_MAX_PAIRS:
+        t = time.monotonic()
+        lp = lp_bound(pm, pm.term("shortfall_hours"), LP_SHARE * max(0.0, deadline - t))
+        bounds["shortfall_hours"] = max(bounds["shortfall_hours"], lp if lp is not None else 0)
+        seconds["lp_bound"] = time.monotonic() - t
     lns_ran = cand.n_pairs > LNS_ABOVE_PAIRS or settings.deterministic  # one worker needs the head start
     if lns_ran:
         t = time.monotonic()

@@ -1,0 +1,111 @@
+"""The LP bound: its rows are the model's, and its value bounds every plan for any duals."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import cesched
+from cesched.candidates import build_candidates, index_dataset
+from cesched.model.builder import build_model
+from cesched.solve.relax import LinearRows, lagrangian_bound, linear_rows, lp_bound, solve_lp
+
+from auditcases import SAMPLE_PLANS
+
+SAMPLES = Path(__file__).parent / "data" / "samples"
+OPTIMUM = {"tiny-forbid": 566, "tiny-allow": 346}  # proven stage-1 optima (samples README), hours
+
+
+def _model(name: str):
+    ds = cesched.load_dataset(SAMPLES / name)
+    ix = index_dataset(ds)
+    cand = build_candidates(ds, ix)
+    return ix, cand, build_model(ds, ix, cand, terms=("shortfall_hours",))
+
+
+def _optimal_vector(name: str, ix, cand, pm) -> np.ndarray:
+    wanted = {tuple(p.split(":")) for p in SAMPLE_PLANS[name].split()}
+    chosen = np.array([(ix.staff_ids[p], ix.session_ids[s]) in wanted
+                       for p, s in zip(cand.pair_staff, cand.pair_session)])
+    assert chosen.sum() == len(wanted)
+    return np.asarray(pm.complete(chosen), dtype=float)
+
+
+def _objective(pm, vector: np.ndarray) -> float:
+    term = pm.term("shortfall_hours")
+    return sum(c * vector[v.index] for v, c in zip(term.variables, term.coefficients)) + term.offset
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMUM))
+def test_rows_hold_for_an_optimal_plan_and_its_objective(name):
+    ix, cand, pm = _model(name)
+    vector = _optimal_vector(name, ix, cand, pm)
+    rows = linear_rows(pm)
+    row_of = np.repeat(np.arange(len(rows.lower)), np.diff(rows.starts))
+    activity = np.bincount(row_of, weights=np.asarray(rows.value) * vector[rows.index], minlength=len(rows.lower))
+    assert (activity >= np.asarray(rows.lower) - 1e-9).all()
+    assert (activity <= np.asarray(rows.upper) + 1e-9).all()
+    assert _objective(pm, vector) == OPTIMUM[name] * 100
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMUM))
+def test_any_duals_bound_the_optimum_from_below(name):
+    """The Lagrangian value is a bound whatever the duals: the LP's, and the LP's disturbed (an
+    interior point stopped early returns such duals), with either sign on any row."""
+    _, _, pm = _model(name)
+    rows = linear_rows(pm)
+    term = pm.term("shortfall_hours")
+    cost = np.zeros(len(rows.col_lower))
+    np.add.at(cost, [v.index for v in term.variables], term.coefficients)
+    exact, lp_value = solve_lp(rows, cost, seconds=30)
+    ceiling = math.ceil(lp_value + 1e-6 * abs(lp_value))  # nothing can prove more than the LP
+    assert lagrangian_bound(rows, cost, exact) == ceiling  # and its own duals prove that much
+    assert ceiling + term.offset <= OPTIMUM[name] * 100
+    rng = np.random.default_rng(7)
+    for scale in (0.01, 0.1, 1.0):
+        for _ in range(20):
+            duals = exact + rng.normal(0, scale, len(exact)) * (rng.random(len(exact)) < 0.3)
+            assert lagrangian_bound(rows, cost, duals) <= ceiling
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMUM))
+def test_lp_bound_is_valid_and_at_least_the_max_flow(name):
+    from cesched.solve.bound import flow_bound
+
+    ix, cand, pm = _model(name)
+    bound = lp_bound(pm, pm.term("shortfall_hours"), seconds=30)
+    assert bound is not None
+    assert flow_bound(ix, cand) <= bound <= OPTIMUM[name] * 100
+
+
+
+def test_lagrangian_bound_on_small_random_programs_by_enumeration():
+    """Random 0/1 programs with ≥, ≤ and ranged rows: the bound from any duals never exceeds the
+    best feasible point, found by trying every point."""
+    rng = np.random.default_rng(11)
+    checked = 0
+    for _ in range(300):
+        n, m = int(rng.integers(1, 6)), int(rng.integers(1, 5))
+        dense = rng.integers(-3, 4, size=(m, n)).astype(float)
+        lower = np.where(rng.random(m) < 0.5, rng.integers(-3, 3, m).astype(float), -math.inf)
+        upper = np.where(rng.random(m) < 0.6, rng.integers(0, 5, m).astype(float), math.inf)
+        upper = np.maximum(upper, np.where(np.isfinite(lower), lower, -math.inf))
+        cost = rng.integers(-4, 5, n).astype(float)
+        points = np.array([[(k >> j) & 1 for j in range(n)] for k in range(2 ** n)], dtype=float)
+        activity = points @ dense.T
+        feasible = ((activity >= lower) & (activity <= upper)).all(axis=1)
+        if not feasible.any():
+            continue
+        best = (points[feasible] @ cost).min()
+        nz = [np.flatnonzero(row) for row in dense]
+        rows = LinearRows(starts=np.concatenate([[0], np.cumsum([len(z) for z in nz])]).tolist(),
+                          index=[int(j) for z in nz for j in z], value=[float(dense[i, j]) for i, z in enumerate(nz) for j in z],
+                          lower=lower.tolist(), upper=upper.tolist(), col_lower=np.zeros(n), col_upper=np.ones(n))
+        for _ in range(10):
+            duals = rng.normal(0, 3, m)
+            assert lagrangian_bound(rows, cost, duals) <= best
+        checked += 1
+    assert checked > 100
