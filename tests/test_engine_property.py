@@ -369,3 +369,37 @@ def test_the_first_come_first_served_desk_keeps_every_rule(ds):
     judged = cesched.audit(ds, plan.assignments)
     assert judged.ok, judged.violations.to_string()
     assert Rules(ds).keeps_rules(set(zip(plan.assignments["staff_id"], plan.assignments["session_id"])))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(datasets(), st.integers(0, 2**16))
+def test_a_neighbourhood_step_merged_into_any_plan_keeps_every_rule(ds, seed):
+    """One step of the neighbourhood search, unguarded: free random people of a random valid plan,
+    solve their part to optimality and merge. Fixed attendances are folded into residual seats,
+    budgets and minimums; the merged plan must keep every rule, and be no worse."""
+    import numpy as np
+    from ortools.sat.python import cp_model
+
+    from cesched.candidates import build_candidates, index_dataset, shortfall_hours, subset
+    from cesched.model.builder import build_model
+    from cesched.solve.greedy import desk_plan
+    lns = importlib.import_module("cesched.solve.lns")
+    run = importlib.import_module("cesched.solve.run")
+
+    ix = index_dataset(ds)
+    cand = build_candidates(ds, ix)
+    rng = np.random.default_rng(seed)
+    chosen = desk_plan(ix, cand, seed)
+    free = rng.random(ix.n_staff) < rng.choice([0.2, 0.5, 0.8])
+    residual, keep, fixed = lns._sub_problem(ix, cand, chosen, free)
+    pm = build_model(ds, residual, subset(cand, keep), terms=("shortfall_hours",), fixed=fixed)
+    pm.model.minimize(pm.term("shortfall_hours").expr())
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 20
+    assert solver.solve(pm.model) == cp_model.OPTIMAL  # the current plan's part is always feasible
+    merged = chosen.copy()
+    merged[np.flatnonzero(keep)] = pm.chosen(list(solver.response_proto.solution))
+    judged = cesched.audit(ds, run.assignments_frame(ds, ix, cand, merged))
+    assert judged.ok, judged.violations.to_string()
+    assert shortfall_hours(ix, cand, merged).sum() <= shortfall_hours(ix, cand, chosen).sum()
