@@ -109,3 +109,19 @@ def test_lagrangian_bound_on_small_random_programs_by_enumeration():
             assert lagrangian_bound(rows, cost, duals) <= best
         checked += 1
     assert checked > 100
+
+
+def test_lp_bound_leaves_highs_usable_by_the_caller():
+    """HiGHS' thread pool is global to the process: the bound must not fix its size, or a caller's
+    own HiGHS run asking for another size fails (the benchmark's MIP peer did)."""
+    import highspy
+
+    _, _, pm = _model("tiny-forbid")
+    assert lp_bound(pm, pm.term("shortfall_hours"), seconds=30) is not None
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 2)
+    h.addCols(1, np.array([1.0]), np.zeros(1), np.ones(1), 0, np.zeros(0, np.int32), np.zeros(0, np.int32),
+              np.zeros(0))
+    h.run()
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal

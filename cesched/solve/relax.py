@@ -98,7 +98,8 @@ def solve_lp(rows: LinearRows, cost: np.ndarray, seconds: float) -> tuple[np.nda
     h.setOptionValue("output_flag", False)
     h.setOptionValue("solver", "ipm")
     h.setOptionValue("run_crossover", "off")  # duals are all the bound needs
-    h.setOptionValue("threads", 1)
+    # no "threads": HiGHS' thread pool is global to the process, and fixing its size here would
+    # make a caller's later HiGHS run with another size fail (it did: the benchmark's MIP)
     h.setOptionValue("time_limit", float(max(0.1, seconds)))
     h.addCols(len(cost), cost, rows.col_lower, rows.col_upper, 0, np.zeros(0, np.int32), np.zeros(0, np.int32),
               np.zeros(0))
