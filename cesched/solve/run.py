@@ -24,8 +24,9 @@ from .replan import anchors, changes_frame, check_locks, wanted_keys
 from .stages import LocksInfeasible, Progress, SolverSettings, Stopper, gap_of, run_stages
 
 #: above this many candidate pairs one CP-SAT model is too slow to improve a plan on its own, so a
-#: neighbourhood search on shortfall runs first for LNS_SHARE of the time limit
-LNS_ABOVE_PAIRS = 60_000
+#: neighbourhood search on shortfall runs first for LNS_SHARE of the time limit (300 staff, 13,791
+#: pairs, 60 s: the model alone ended at 390.5-471 h over runs, neighbourhoods first at 350-372.5 h)
+LNS_ABOVE_PAIRS = 10_000
 LNS_SHARE = 0.75  # at 3,000 staff the full model found nothing in its share of stage 1
 #: most of the time limit the LP bound may take (300 staff: 2 s)
 LP_SHARE = 0.2
