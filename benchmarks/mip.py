@@ -2,7 +2,7 @@
 
 Same candidate pairs and the same rows as cesched's CP-SAT model (capacity, min_attendance, course
 once, clash cliques and travel pairs, weekly caps, budgets, coverage), built row by row for HiGHS.
-Optional: `pip install highspy` (the `mip` extra). Used by bench.py for the "vs MIP" column.
+HiGHS comes with cesched (its LP bound uses it). Used by bench.py for the "vs MIP" column.
 """
 
 from __future__ import annotations
