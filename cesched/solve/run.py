@@ -130,7 +130,7 @@ def _staged(dataset, ix, cand, start, bounds, settings, deadline, seconds, stats
     pm = build_model(dataset, ix, cand, fixed=anchor.locked, previous=anchor.previous, previous_lost=anchor.lost)
     seconds["build"] = time.monotonic() - t
     stats.update(pm.stats)
-    if cand.n_pairs <= LP_BOUND_MAX_PAIRS:
+    if cand.n_pairs <= LP_BOUND_MAX_PAIRS and ("shortfall_hours",) in objective.stages:  # else no stage uses it
         t = time.monotonic()
         lp = lp_bound(pm, pm.term("shortfall_hours"), LP_SHARE * max(0.0, deadline - t))
         bounds["shortfall_hours"] = max(bounds["shortfall_hours"], lp if lp is not None else 0)
@@ -159,8 +159,9 @@ def _staged(dataset, ix, cand, start, bounds, settings, deadline, seconds, stats
 
 def _neighbourhoods_only(dataset, ix, cand, start, bounds, settings, deadline, seconds, stats, progress, stopper,
                          anchor, objective):
-    """A district too big for one model: shortfall by neighbourhoods for the whole time, bounded by
-    the max flow; later stages are reported from the plan but not optimised."""
+    """A district too big for one model, or for one model within the time limit: shortfall by
+    neighbourhoods for the whole time, bounded by the max flow; later stages are reported from the
+    plan but not optimised."""
     t = time.monotonic()
     chosen, lns = improve_shortfall(dataset, ix, cand, start, max(0.0, deadline - t), settings, progress, stopper,
                                     bounds["shortfall_hours"], anchor.locked, strict=anchor.previous is not None)
