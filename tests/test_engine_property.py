@@ -371,6 +371,30 @@ def test_the_first_come_first_served_desk_keeps_every_rule(ds):
     assert Rules(ds).keeps_rules(set(zip(plan.assignments["staff_id"], plan.assignments["session_id"])))
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(datasets(), st.integers(0, 2**16))
+def test_topping_up_any_plan_keeps_every_rule(ds, seed):
+    """Free seats of running sessions go to people still short: never a broken rule, never more shortfall."""
+    import numpy as np
+
+    from cesched.candidates import build_candidates, index_dataset, shortfall_hours
+    from cesched.solve.greedy import desk_plan, plan_state, top_up
+    run = importlib.import_module("cesched.solve.run")
+
+    ix = index_dataset(ds)
+    cand = build_candidates(ds, ix)
+    chosen = desk_plan(ix, cand, seed)
+    chosen &= np.random.default_rng(seed).random(cand.n_pairs) < 0.7  # leave seats free...
+    enrolled = np.bincount(cand.pair_session[chosen], minlength=len(ix.session_ids))
+    chosen &= (enrolled >= ix.session_min)[cand.pair_session]  # ...in a plan that still keeps every rule
+    state = plan_state(ix, cand, chosen)
+    top_up(state)
+    judged = cesched.audit(ds, run.assignments_frame(ds, ix, cand, state.chosen))
+    assert judged.ok, judged.violations.to_string()
+    assert (state.chosen >= chosen).all()
+    assert shortfall_hours(ix, cand, state.chosen).sum() <= shortfall_hours(ix, cand, chosen).sum()
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(datasets(), st.integers(0, 2**16))
 def test_a_neighbourhood_step_merged_into_any_plan_keeps_every_rule(ds, seed):

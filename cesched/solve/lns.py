@@ -18,7 +18,7 @@ from ortools.sat.python import cp_model
 from ..candidates import HOURS_SCALE, Candidates, Indexed, shortfall_hours, subset
 from ..domain.dataset import Dataset
 from ..model.builder import build_model
-from .greedy import slices
+from .greedy import PlanState, plan_state, slices, top_up
 from .stages import DETERMINISTIC_WALL_FACTOR, Progress, SolverSettings, Stopper
 
 
@@ -116,6 +116,15 @@ def _sub_problem(ix: Indexed, cand: Candidates, chosen: np.ndarray, free: np.nda
     return residual, keep, fixed[keep]
 
 
+def _move(state: PlanState, chosen: np.ndarray, trial: np.ndarray) -> None:
+    """Bring ``state`` (holding ``chosen``) to ``trial``: drops first, so takes find their room."""
+    staff = state.cand.pair_staff
+    for i in np.flatnonzero(chosen & ~trial).tolist():
+        state.drop(i, int(staff[i]))
+    for i in np.flatnonzero(trial & ~chosen).tolist():
+        state.take(i, int(staff[i]))
+
+
 def improve_shortfall(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.ndarray, seconds: float,
                       settings: SolverSettings, progress: Progress | None = None,
                       stopper: Stopper | None = None, bound: int = 0, locked: np.ndarray | None = None,
@@ -128,7 +137,9 @@ def improve_shortfall(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.nda
     deadline = t0 + seconds
     rng = np.random.default_rng(settings.seed)
     look = _Index(ix, cand)
-    chosen = chosen.copy()
+    state = plan_state(ix, cand, chosen)
+    top_up(state)
+    chosen = state.chosen.copy()
     short = shortfall_hours(ix, cand, chosen)
     best = int(short.sum())
     target = 4000
@@ -174,9 +185,13 @@ def improve_shortfall(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.nda
             continue
         trial = chosen.copy()
         trial[np.flatnonzero(keep)] = pm.chosen(list(solver.response_proto.solution))
-        trial_short = shortfall_hours(ix, cand, trial)
-        total = int(trial_short.sum())
+        total = int(shortfall_hours(ix, cand, trial).sum())
         if total < best or (total == best and not strict):
+            _move(state, chosen, trial)
+            top_up(state)
+            trial = state.chosen.copy()
+            trial_short = shortfall_hours(ix, cand, trial)
+            total = int(trial_short.sum())
             if total < best:
                 stats.improving += 1
                 if progress:

@@ -1,0 +1,62 @@
+"""``top_up``: people still short take free seats in sessions that run anyway, and nothing else.
+
+P1 and P2 already attend X1 (09:00-12:00 on day 0, at least two attendees); P3 needs 6 public hours.
+Each case changes one thing that decides whether P3 may join.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import cesched
+from cesched.candidates import build_candidates, index_dataset, shortfall_hours
+from cesched.solve.greedy import plan_state, top_up
+from cesched.solve.run import assignments_frame
+
+try:
+    from builders import at, course, meeting, person, tiny, unit
+except ImportError:  # tests/ collected as a package
+    from tests.builders import at, course, meeting, person, tiny, unit
+
+
+def topped_up(ds: cesched.Dataset, planned: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The plan ``planned`` after one top-up pass, checked by the audit."""
+    ix = index_dataset(ds)
+    cand = build_candidates(ds, ix)
+    staff, session = ix.staff_ids[cand.pair_staff], ix.session_ids[cand.pair_session]
+    chosen = np.array([(p, s) in planned for p, s in zip(staff, session)])
+    assert chosen.sum() == len(planned)
+    state = plan_state(ix, cand, chosen)
+    added = top_up(state)
+    assert cesched.audit(ds, assignments_frame(ds, ix, cand, state.chosen)).ok
+    assert shortfall_hours(ix, cand, state.chosen).sum() <= shortfall_hours(ix, cand, chosen).sum()
+    after = {(p, s) for p, s, c in zip(staff, session, state.chosen) if c}
+    assert len(after - planned) == added and planned <= after
+    return after
+
+
+def three(seats=3, least=2, fee=0, budget="", p3_busy=False, planned=(("P1", "X1"), ("P2", "X1"))):
+    people = [person("P1", public=6), person("P2", public=6), person("P3", unit="U2", public=6)]
+    sessions = [meeting("X1", "C1", at(0, "09:00"), at(0, "12:00"), capacity=seats, least=least),
+                meeting("X2", "C2", at(0, "10:00"), at(0, "11:00"), capacity=1, least=1)]
+    ds = tiny(staff=people, courses=[course("C1", hours=6, fee=fee), course("C2", hours=1)], sessions=sessions,
+              units=[unit("U1"), unit("U2", budget=budget)])
+    planned = set(planned) | ({("P3", "X2")} if p3_busy else set())
+    return ds, planned
+
+
+def test_a_short_person_takes_a_free_seat_in_a_running_session():
+    ds, planned = three()
+    assert topped_up(ds, planned) == planned | {("P3", "X1")}
+
+
+@pytest.mark.parametrize("case", [
+    dict(seats=2),  # X1 is full
+    dict(fee=100, budget=50),  # P3's unit cannot pay X1
+    dict(p3_busy=True),  # P3 attends X2 at the same time
+    dict(planned=()),  # X1 does not run: top_up never opens a session
+])
+def test_no_seat_is_taken_where_a_rule_or_a_closed_session_stands_in_the_way(case):
+    ds, planned = three(**case)
+    assert topped_up(ds, planned) == planned
