@@ -5,8 +5,10 @@ that keep every rule while a requirement in that session's category is open; ses
 their min_attendance are cancelled at the end, as a registration desk would.
 
 The fitting greedy is where the optimiser starts: people pick one session per round in turn (no one
-hoards seats early), each the session that closes the most of their remaining need per seat-hour
-and is least contested; sessions left under their minimum are cancelled and their people pick again.
+hoards seats early), those with the most need still open first; each takes a session whose hours
+their open need can use in full, the longest such (seats, not seat-hours, are what runs out: one
+seat of an 18-hour course closes three times the need of a 6-hour one), the least contested among
+equals; sessions left under their minimum are cancelled and their people pick again.
 """
 
 from __future__ import annotations
@@ -218,10 +220,11 @@ def fitting_plan(ix: Indexed, cand: Candidates, seed: int = 0, rounds_of_repair:
     pressure = demand / np.maximum(ix.session_capacity, 1)
     p_lo, p_hi = slices(cand.pair_staff, ix.n_staff)
     pair_pressure = pressure[cand.pair_session]
+    longest_first = -ix.session_hours[cand.pair_session]
     options: dict[int, list[int]] = {}
     for person in range(ix.n_staff):
         mine = np.arange(p_lo[person], p_hi[person])
-        options[person] = mine[np.argsort(pair_pressure[mine], kind="stable")].tolist()
+        options[person] = mine[np.lexsort((pair_pressure[mine], longest_first[mine]))].tolist()
     dead = np.zeros(len(ix.session_ids), dtype=bool)
     held = np.zeros(len(ix.session_ids), dtype=bool)
     if locked is not None:
@@ -239,7 +242,11 @@ def fitting_plan(ix: Indexed, cand: Candidates, seed: int = 0, rounds_of_repair:
 
 def _fill(state: PlanState, options: dict[int, list[int]], rng, pair_pressure: np.ndarray,
           dead: np.ndarray) -> None:
-    """Rounds in which every person with open need takes the best-fitting session they still can."""
+    """Rounds in which every person with open need takes the best-fitting session they still can.
+
+    3,000 staff, forbid / allow: 26,493.5 h / 17,254 h short when the least contested session came
+    first, 21,049.5 h / 10,144 h with the longest first and the neediest people first.
+    """
     cand = state.cand
     active = [p for p, opts in options.items() if opts and state.need[p].max() > 0]
     hours = state.hours.tolist()
@@ -247,7 +254,9 @@ def _fill(state: PlanState, options: dict[int, list[int]], rng, pair_pressure: n
     sessions = cand.pair_session.tolist()
     while active:
         still = []
-        for person in rng.permutation(active).tolist():
+        order = rng.permutation(active).tolist()
+        order.sort(key=lambda p: -int(state.need[p].sum()))  # most need first; ties in random order
+        for person in order:
             need = state.need[person]
             best, best_key, kept = None, None, []
             looked = 0
@@ -262,7 +271,7 @@ def _fill(state: PlanState, options: dict[int, list[int]], rng, pair_pressure: n
                 kept.append(i)
                 looked += 1
                 fit = min(hours[i], int(need[c])) / hours[i]
-                key = (-fit, pair_pressure[i])
+                key = (-fit, -hours[i], pair_pressure[i])
                 if best_key is None or key < best_key:
                     best, best_key = i, key
                 if looked >= 12:

@@ -1,4 +1,5 @@
-"""``top_up``: people still short take free seats in sessions that run anyway, and nothing else.
+"""The fitting greedy and ``top_up``: people still short take free seats in sessions that run anyway,
+and nothing else; the greedy fills need with as few seats as it can.
 
 P1 and P2 already attend X1 (09:00-12:00 on day 0, at least two attendees); P3 needs 6 public hours.
 Each case changes one thing that decides whether P3 may join.
@@ -60,3 +61,19 @@ def test_a_short_person_takes_a_free_seat_in_a_running_session():
 def test_no_seat_is_taken_where_a_rule_or_a_closed_session_stands_in_the_way(case):
     ds, planned = three(**case)
     assert topped_up(ds, planned) == planned
+
+
+def test_the_fitting_greedy_closes_need_with_the_longest_session_it_can_use_in_full():
+    # 12 h of need: one seat of the 12-hour course rather than two seats of 6-hour ones, although
+    # the long session is the more contested (one seat against fifty)
+    from cesched.solve.greedy import fitting_plan
+
+    ds = tiny(staff=[person("P1", public=12)],
+              courses=[course("L", hours=12), course("S1", hours=6), course("S2", hours=6)],
+              sessions=[meeting("XL", "L", at(0, "09:00"), at(0, "12:00"), capacity=1),
+                        meeting("XS1", "S1", at(1, "09:00"), at(1, "12:00")),
+                        meeting("XS2", "S2", at(2, "09:00"), at(2, "12:00"))])
+    ix = index_dataset(ds)
+    cand = build_candidates(ds, ix)
+    chosen = fitting_plan(ix, cand)
+    assert set(ix.session_ids[cand.pair_session[chosen]]) == {"XL"}
