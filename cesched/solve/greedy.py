@@ -159,22 +159,23 @@ def plan_state(ix: Indexed, cand: Candidates, chosen: np.ndarray) -> PlanState:
     return state
 
 
-def top_up(state: PlanState) -> int:
+def top_up(state: PlanState, pairs: np.ndarray | None = None) -> int:
     """Give people still short a free seat in a session that runs anyway, wherever every rule
-    allows; returns how many attendances were added.
+    allows, trying ``pairs`` (default: all); returns how many attendances were added.
 
     A neighbourhood step frees seats (people move to other sessions) that people outside the
     neighbourhood could use: at 3,000 staff, 20 s of steps left 236 h that this takes in one pass.
     Only sessions already at their min_attendance are filled, so no session is opened or cancelled.
     """
     ix, cand = state.ix, state.cand
-    enrolled = np.bincount(cand.pair_session[state.chosen], minlength=len(ix.session_ids))
-    running = enrolled >= np.maximum(ix.session_min, 1)
-    session = cand.pair_session
-    maybe = (~state.chosen & (state.need[cand.pair_staff, state.cat] > 0) & running[session]
-             & (state.seats[session] > 0) & (state.fee <= state.budget[ix.staff_unit[cand.pair_staff]]))
+    if pairs is None:
+        pairs = np.arange(cand.n_pairs)
+    session, staff = cand.pair_session[pairs], cand.pair_staff[pairs]
+    running = ix.session_capacity - state.seats >= np.maximum(ix.session_min, 1)
+    maybe = (~state.chosen[pairs] & (state.need[staff, state.cat[pairs]] > 0) & running[session]
+             & (state.seats[session] > 0) & (state.fee[pairs] <= state.budget[ix.staff_unit[staff]]))
     added = 0
-    for i in np.flatnonzero(maybe).tolist():
+    for i in pairs[maybe].tolist():
         person = int(cand.pair_staff[i])
         if state.need[person, state.cat[i]] > 0 and state.can_take(i, person):
             state.take(i, person)

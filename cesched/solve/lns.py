@@ -187,8 +187,10 @@ def improve_shortfall(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.nda
         trial[np.flatnonzero(keep)] = pm.chosen(list(solver.response_proto.solution))
         total = int(shortfall_hours(ix, cand, trial).sum())
         if total < best or (total == best and not strict):
+            left = np.unique(cand.pair_session[chosen & ~trial]).tolist()  # seats freed here
             _move(state, chosen, trial)
-            top_up(state)
+            if left:
+                top_up(state, np.concatenate([look.session_pairs(s) for s in left]))
             trial = state.chosen.copy()
             trial_short = shortfall_hours(ix, cand, trial)
             total = int(trial_short.sum())
