@@ -125,3 +125,18 @@ def test_lp_bound_leaves_highs_usable_by_the_caller():
               np.zeros(0))
     h.run()
     assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+
+
+@pytest.mark.parametrize("limit, runs", [(2.0, False), (30.0, True)])
+def test_the_lp_bound_starts_only_when_its_share_of_the_limit_can_pay_for_it(limit, runs, monkeypatch):
+    """Reading the rows and starting HiGHS take about half a second: with a share of the limit below
+    LP_MIN_SECONDS the bound is not started, so a short limit is kept."""
+    import importlib
+
+    run = importlib.import_module("cesched.solve.run")  # (cesched.solve is also the function)
+    calls = []
+    monkeypatch.setattr(run, "lp_bound", lambda pm, term, seconds: calls.append(seconds))
+    ds = cesched.load_dataset(SAMPLES / "tiny-forbid")
+    plan = cesched.solve(ds, cesched.SolveOptions(time_limit_seconds=limit, workers=1, seed=0))
+    assert bool(calls) == runs and all(s >= run.LP_MIN_SECONDS for s in calls)
+    assert ("lp_bound" in plan.seconds) == runs

@@ -30,6 +30,9 @@ LNS_ABOVE_PAIRS = 10_000
 LNS_SHARE = 0.75  # at 3,000 staff the full model found nothing in its share of stage 1
 #: most of the time limit the LP bound may take (300 staff: 2 s)
 LP_SHARE = 0.2
+#: nor is it started with less than this: reading the rows and starting HiGHS alone took 0.5 s at
+#: 300 staff, so a 0.5 s limit ran to 1.2 s
+LP_MIN_SECONDS = 1.0
 #: above this many pairs no single CP-SAT model is built at all (memory and build time)
 FULL_MODEL_MAX_PAIRS = 1_500_000
 #: nor, above FULL_MODEL_ALWAYS_PAIRS, beyond this many pairs per second of the time limit: in 60 s
@@ -132,9 +135,11 @@ def _staged(dataset, ix, cand, start, bounds, settings, deadline, seconds, stats
     stats.update(pm.stats)
     if cand.n_pairs <= LP_BOUND_MAX_PAIRS and ("shortfall_hours",) in objective.stages:  # else no stage uses it
         t = time.monotonic()
-        lp = lp_bound(pm, pm.term("shortfall_hours"), LP_SHARE * max(0.0, deadline - t))
-        bounds["shortfall_hours"] = max(bounds["shortfall_hours"], lp if lp is not None else 0)
-        seconds["lp_bound"] = time.monotonic() - t
+        share = LP_SHARE * max(0.0, deadline - t)
+        if share >= LP_MIN_SECONDS:
+            lp = lp_bound(pm, pm.term("shortfall_hours"), share)
+            bounds["shortfall_hours"] = max(bounds["shortfall_hours"], lp if lp is not None else 0)
+            seconds["lp_bound"] = time.monotonic() - t
     lns_ran = cand.n_pairs > LNS_ABOVE_PAIRS or settings.deterministic  # one worker needs the head start
     if lns_ran:
         t = time.monotonic()
