@@ -145,6 +145,11 @@ class PlanState:
         for k in range(self.pc_lo[i], self.pc_hi[i]):
             self.unit_pieces[(unit, self.pc_start[k] // 1440)].remove((self.pc_start[k], self.pc_end[k]))
 
+    def shortfall(self) -> np.ndarray:
+        """Per person, total shortfall (×100) of the plan held: what ``shortfall_hours`` computes
+        from the chosen pairs, here from the need kept up to date by take and drop."""
+        return np.maximum(self.need, 0).sum(axis=1)
+
     def under_minimum(self) -> np.ndarray:
         """Sessions with some but fewer than min_attendance attendees."""
         enrolled = np.bincount(self.cand.pair_session[self.chosen], minlength=len(self.ix.session_ids))

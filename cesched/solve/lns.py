@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from ortools.sat.python import cp_model
 
-from ..candidates import HOURS_SCALE, Candidates, Indexed, shortfall_hours, subset
+from ..candidates import HOURS_SCALE, Candidates, Indexed, subset
 from ..domain.dataset import Dataset
 from ..model.builder import build_model
 from .greedy import PlanState, plan_state, slices, top_up
@@ -116,12 +116,12 @@ def _sub_problem(ix: Indexed, cand: Candidates, chosen: np.ndarray, free: np.nda
     return residual, keep, fixed[keep]
 
 
-def _move(state: PlanState, chosen: np.ndarray, trial: np.ndarray) -> None:
-    """Bring ``state`` (holding ``chosen``) to ``trial``: drops first, so takes find their room."""
+def _move(state: PlanState, dropped: np.ndarray, taken: np.ndarray) -> None:
+    """Drop then take the given pairs (drops first, so takes find their room)."""
     staff = state.cand.pair_staff
-    for i in np.flatnonzero(chosen & ~trial).tolist():
+    for i in dropped.tolist():
         state.drop(i, int(staff[i]))
-    for i in np.flatnonzero(trial & ~chosen).tolist():
+    for i in taken.tolist():
         state.take(i, int(staff[i]))
 
 
@@ -139,8 +139,8 @@ def improve_shortfall(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.nda
     look = _Index(ix, cand)
     state = plan_state(ix, cand, chosen)
     top_up(state)
-    chosen = state.chosen.copy()
-    short = shortfall_hours(ix, cand, chosen)
+    chosen = state.chosen  # the plan is the state's: steps change it pair by pair, and undo a rejected one
+    short = state.shortfall()
     best = int(short.sum())
     target = 4000
     dtime_left = seconds  # in deterministic mode the budget counts CP-SAT's deterministic seconds
@@ -183,23 +183,25 @@ def improve_shortfall(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.nda
             target = max(1000, int(target * 0.7))
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             continue
-        trial = chosen.copy()
-        trial[np.flatnonzero(keep)] = pm.chosen(list(solver.response_proto.solution))
-        total = int(shortfall_hours(ix, cand, trial).sum())
+        solved = pm.chosen(list(solver.response_proto.solution))
+        pairs = np.flatnonzero(keep)
+        dropped, taken = pairs[current & ~solved], pairs[solved & ~current]
+        _move(state, dropped, taken)
+        total = int(state.shortfall().sum())
         if total < best or (total == best and not strict):
-            left = np.unique(cand.pair_session[chosen & ~trial]).tolist()  # seats freed here
-            _move(state, chosen, trial)
+            left = np.unique(cand.pair_session[dropped]).tolist()  # seats freed here
             if left:
                 top_up(state, np.concatenate([look.session_pairs(s) for s in left]))
-            trial = state.chosen.copy()
-            trial_short = shortfall_hours(ix, cand, trial)
-            total = int(trial_short.sum())
+            short = state.shortfall()
+            total = int(short.sum())
             if total < best:
                 stats.improving += 1
                 if progress:
                     progress("shortfall_hours (neighbourhoods)", total / HOURS_SCALE, bound / HOURS_SCALE,
                              time.monotonic() - t0)
-            chosen, short, best = trial, trial_short, total
+            best = total
+        else:
+            _move(state, taken, dropped)  # undo the step
         if whole and status == cp_model.OPTIMAL:
             break  # proven over every pair: nothing left to improve (a tiny district)
     stats.seconds = time.monotonic() - t0
