@@ -427,3 +427,20 @@ def test_a_neighbourhood_step_merged_into_any_plan_keeps_every_rule(ds, seed):
     judged = cesched.audit(ds, run.assignments_frame(ds, ix, cand, merged))
     assert judged.ok, judged.violations.to_string()
     assert shortfall_hours(ix, cand, merged).sum() <= shortfall_hours(ix, cand, chosen).sum()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(datasets(max_staff=3, max_sessions=5))
+def test_the_lp_bound_after_highs_presolve_never_passes_the_optimum(ds):
+    """The bound's LP is that of HiGHS' MIP presolve on small models, which keeps the integer
+    optimum, not the LP's: it must still never pass the enumerated optimum."""
+    from cesched.candidates import build_candidates, index_dataset
+    from cesched.model.builder import build_model
+    from cesched.solve.relax import lp_bound
+
+    ix = index_dataset(ds)
+    cand = build_candidates(ds, ix)
+    pm = build_model(ds, ix, cand, terms=("shortfall_hours",))
+    bound = lp_bound(pm, pm.term("shortfall_hours"), seconds=10)
+    assert bound is not None
+    assert bound <= Rules(ds).best()[0][0]
