@@ -7,6 +7,8 @@ Each case changes one thing that decides whether P3 may join.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -77,3 +79,30 @@ def test_the_fitting_greedy_closes_need_with_the_longest_session_it_can_use_in_f
     cand = build_candidates(ds, ix)
     chosen = fitting_plan(ix, cand)
     assert set(ix.session_ids[cand.pair_session[chosen]]) == {"XL"}
+
+
+def test_a_subset_is_the_same_whether_its_rows_are_looked_up_or_masked():
+    """``subset`` looks up the meeting rows of a few kept pairs and masks them for many: both give
+    the same candidates, with pm_pair and piece_pair still sorted."""
+    import importlib
+
+    candidates = importlib.import_module("cesched.candidates")
+    ds = cesched.load_dataset(Path(__file__).parent / "data" / "samples" / "tiny-allow")
+    cand = candidates.build_candidates(ds)
+    assert len(cand.piece_pair) and (np.diff(cand.piece_pair) >= 0).all() and (np.diff(cand.pm_pair) >= 0).all()
+    rng = np.random.default_rng(3)
+    for share in (0.02, 0.3, 0.9):
+        keep = rng.random(cand.n_pairs) < share
+        looked_up = candidates.subset(cand, keep)
+        original = candidates.SPARSE_SUBSET_FACTOR
+        try:
+            candidates.SPARSE_SUBSET_FACTOR = 0  # never sparse: mask every row
+            masked = candidates.subset(cand, keep)
+            candidates.SPARSE_SUBSET_FACTOR = 10**9  # always sparse
+            sparse = candidates.subset(cand, keep)
+        finally:
+            candidates.SPARSE_SUBSET_FACTOR = original
+        for field in ("pair_staff", "pair_session", "pm_pair", "pm_meeting", "piece_pair", "piece_start", "piece_end"):
+            assert np.array_equal(getattr(masked, field), getattr(sparse, field)), field
+            assert np.array_equal(getattr(masked, field), getattr(looked_up, field)), field
+        assert (np.diff(sparse.piece_pair) >= 0).all()

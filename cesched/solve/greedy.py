@@ -29,9 +29,11 @@ OPTIONS_LOOKED_AT = 20
 
 
 def slices(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """For sorted ``keys``, the [lo, hi) range of each value 0..n-1."""
-    values = np.arange(n)
-    return np.searchsorted(keys, values, side="left"), np.searchsorted(keys, values, side="right")
+    """For sorted ``keys`` (values 0..n-1), the [lo, hi) range of each value (counted, not
+    searched: 17.8 million searches took 0.4 s at 20,000 staff)."""
+    count = np.bincount(keys, minlength=n)[:n]
+    hi = np.cumsum(count)
+    return hi - count, hi
 
 
 def _depth(intervals: list[tuple[int, int]], a: int, b: int) -> int:
@@ -58,10 +60,9 @@ class PlanState:
         n = cand.n_pairs
         self.chosen = np.zeros(n, dtype=bool)
         self.pm_lo, self.pm_hi = slices(cand.pm_pair, n)
-        order_pc = np.argsort(cand.piece_pair, kind="stable")
-        self.pc_start = cand.piece_start[order_pc].tolist()
-        self.pc_end = cand.piece_end[order_pc].tolist()
-        self.pc_lo, self.pc_hi = (a.tolist() for a in slices(cand.piece_pair[order_pc], n))
+        self.pc_start = cand.piece_start.tolist()  # pieces are sorted by pair
+        self.pc_end = cand.piece_end.tolist()
+        self.pc_lo, self.pc_hi = (a.tolist() for a in slices(cand.piece_pair, n))
         self.cat = ix.session_category[cand.pair_session]
         self.hours = ix.session_hours[cand.pair_session]
         self.fee = ix.session_fee[cand.pair_session]
