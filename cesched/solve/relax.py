@@ -9,7 +9,9 @@ staff: over 3 minutes) and the max flow stands alone.
 The bound does not trust the LP solver's optimality: it is the Lagrangian value of whatever duals
 HiGHS returns, ``y·b + min over the variable box of (c − Aᵀy)·x``, which bounds every feasible
 plan for any duals of the right sign. A stopped or inaccurate LP gives a weaker bound, never a
-wrong one.
+wrong one. On small models the rows are first put through HiGHS' MIP presolve, which keeps the
+integer optimum and tightens the LP (300 staff: 345.5 h, the optimum, instead of 338 h); there the
+bound trusts that presolve, as it would trust any MIP solver's.
 """
 
 from __future__ import annotations
