@@ -119,6 +119,11 @@ def _sub_problem(ix: Indexed, cand: Candidates, chosen: np.ndarray, free: np.nda
                         minlength=len(ix.unit_ids)).astype(np.int64)
     budget = np.where(ix.unit_budget >= 0, ix.unit_budget - spent, -1)
     residual = replace(ix, session_capacity=seats, unit_budget=budget, session_min=session_min)
+    # a freed person cannot join a session the fixed attendees fill, nor one whose fee is above what
+    # the unit has left: such pairs were about half of a step's model at 3,000 staff
+    session, unit = cand.pair_session[freed], ix.staff_unit[cand.pair_staff[freed]]
+    barred = (seats[session] <= 0) | ((budget[unit] >= 0) & (ix.session_fee[session] > budget[unit]))
+    freed = freed[~barred | chosen[freed]]
     keep = np.zeros(cand.n_pairs, dtype=bool)
     keep[freed] = True
     keep[others[pinned]] = True
