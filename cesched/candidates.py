@@ -183,6 +183,11 @@ class Candidates:
 SPARSE_SUBSET_FACTOR = 32
 
 
+def range_indices(lo: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """The indices lo[k], lo[k] + 1, ..., lo[k] + count[k] - 1 of every k, concatenated."""
+    return np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
+
+
 def _block_pairs(ix: Indexed, by_field: list[np.ndarray], staff: np.ndarray, runnable: np.ndarray,
                  min_session: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Eligible pairs of a block of staff, before any time logic. ``wanted`` keys (staff × n_sessions
@@ -226,7 +231,7 @@ def build_candidates(ds: Dataset, ix: Indexed | None = None, wanted: np.ndarray 
         # expand to (pair, meeting)
         n_m = m_count[s]
         pm_pair = np.repeat(np.arange(len(p)), n_m)
-        pm_meet = np.repeat(m_first[s], n_m) + (np.arange(n_m.sum()) - np.repeat(np.cumsum(n_m) - n_m, n_m))
+        pm_meet = range_indices(m_first[s], n_m)
         pm_staff = p[pm_pair]
         widen = ix.travel[ix.unit_zone[ix.staff_unit[pm_staff]], ix.meeting_zone[pm_meet]]
         a, b = ix.meeting_start[pm_meet], ix.meeting_end[pm_meet]
@@ -311,8 +316,7 @@ def _rows_of(owner: np.ndarray, keep: np.ndarray, kept: np.ndarray) -> tuple[np.
     if len(kept) * SPARSE_SUBSET_FACTOR < len(owner):
         lo, hi = np.searchsorted(owner, kept, side="left"), np.searchsorted(owner, kept, side="right")
         count = hi - lo
-        rows = np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
-        return rows, np.repeat(np.arange(len(kept)), count)
+        return range_indices(lo, count), np.repeat(np.arange(len(kept)), count)
     rows = np.flatnonzero(keep[owner])
     new_index = np.cumsum(keep) - 1
     return rows, new_index[owner[rows]]

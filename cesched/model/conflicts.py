@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..candidates import Indexed
+from ..candidates import Indexed, range_indices
 from .sweep import maximal_active_sets
 
 
@@ -39,7 +39,7 @@ def travel_pairs(ix: Indexed) -> np.ndarray:
     hi = np.searchsorted(start, end + t_max, side="left")
     count = hi - lo
     first = np.repeat(np.arange(len(start)), count)
-    second = np.repeat(lo, count) + (np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count))
+    second = range_indices(lo, count)
     gap = start[second] - end[first]
     clash = (gap < ix.travel[zone[first], zone[second]]) & (sess[first] != sess[second])
     pairs = np.stack([sess[first][clash], sess[second][clash]], axis=1)
