@@ -430,6 +430,44 @@ def test_a_neighbourhood_step_merged_into_any_plan_keeps_every_rule(ds, seed):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(datasets(), st.integers(0, 2**16))
+def test_a_guided_step_keeps_every_rule_and_every_settled_pair(ds, seed):
+    """A step guided by an LP vertex (here any 0/½/1 values): pairs the plan and the guide agree
+    on stay as the plan has them, the rest of the freed people's pairs are re-decided; the merged
+    plan keeps every rule and is no worse."""
+    import numpy as np
+    from ortools.sat.python import cp_model
+
+    from cesched.candidates import build_candidates, index_dataset, shortfall_hours, subset
+    from cesched.model.builder import build_model
+    from cesched.solve.greedy import desk_plan
+    lns = importlib.import_module("cesched.solve.lns")
+    run = importlib.import_module("cesched.solve.run")
+
+    ix = index_dataset(ds)
+    cand = build_candidates(ds, ix)
+    rng = np.random.default_rng(seed)
+    chosen = desk_plan(ix, cand, seed)
+    guide = rng.choice([0.0, 0.5, 1.0], size=cand.n_pairs)
+    free, settled = lns._guided(rng, ix, cand, chosen, guide)
+    open_pairs = ~settled
+    assert (free[cand.pair_staff[open_pairs]]).all()  # (no cap at this size) everyone with an open pair is freed
+    residual, keep, fixed = lns._sub_problem(ix, cand, chosen, free, settled=settled)
+    pm = build_model(ds, residual, subset(cand, keep), terms=("shortfall_hours",), fixed=fixed)
+    pm.model.minimize(pm.term("shortfall_hours").expr())
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 20
+    assert solver.solve(pm.model) == cp_model.OPTIMAL
+    merged = chosen.copy()
+    merged[np.flatnonzero(keep)] = pm.chosen(list(solver.response_proto.solution))
+    assert (merged[settled] == chosen[settled]).all()
+    judged = cesched.audit(ds, run.assignments_frame(ds, ix, cand, merged))
+    assert judged.ok, judged.violations.to_string()
+    assert shortfall_hours(ix, cand, merged).sum() <= shortfall_hours(ix, cand, chosen).sum()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(datasets(max_staff=3, max_sessions=5))
 def test_the_lp_bound_after_highs_presolve_never_passes_the_optimum(ds):
     """The bound's LP is that of HiGHS' MIP presolve on small models, which keeps the integer

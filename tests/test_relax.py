@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import math
 from pathlib import Path
 
@@ -11,7 +12,8 @@ import pytest
 import cesched
 from cesched.candidates import build_candidates, index_dataset
 from cesched.model.builder import build_model
-from cesched.solve.relax import LinearRows, lagrangian_bound, linear_rows, lp_bound, solve_lp
+from cesched.solve.relax import (LinearRows, Relaxation, lagrangian_bound, linear_rows, lp_bound, lp_relaxation,
+                                 solve_lp)
 
 from auditcases import SAMPLE_PLANS
 
@@ -60,7 +62,8 @@ def test_any_duals_bound_the_optimum_from_below(name):
     term = pm.term("shortfall_hours")
     cost = np.zeros(len(rows.col_lower))
     np.add.at(cost, [v.index for v in term.variables], term.coefficients)
-    exact, lp_value = solve_lp(rows, cost, seconds=30)
+    solved = solve_lp(rows, cost, seconds=30)
+    exact, lp_value = solved.duals, solved.objective
     ceiling = math.ceil(lp_value + 1e-6 * abs(lp_value))  # nothing can prove more than the LP
     assert lagrangian_bound(rows, cost, exact) == ceiling  # and its own duals prove that much
     assert ceiling + term.offset <= OPTIMUM[name] * 100
@@ -80,6 +83,29 @@ def test_lp_bound_is_valid_and_at_least_the_max_flow(name):
     assert bound is not None
     assert flow_bound(ix, cand) <= bound <= OPTIMUM[name] * 100
 
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMUM))
+def test_the_relaxation_gives_the_bound_and_a_vertex_of_pair_values(name):
+    """The guide for the search: one value per pair, in [0, 1], from a vertex (crossover), so
+    mostly 0 or 1; the bound beside it is lp_bound's."""
+    _, cand, pm = _model(name)
+    relaxed = lp_relaxation(pm, pm.term("shortfall_hours"), seconds=30)
+    assert relaxed.bound == lp_bound(pm, pm.term("shortfall_hours"), seconds=30)
+    assert relaxed.pairs is not None and relaxed.pairs.shape == (cand.n_pairs,)
+    assert ((relaxed.pairs >= 0) & (relaxed.pairs <= 1)).all()
+    integral = (relaxed.pairs < 1e-6) | (relaxed.pairs > 1 - 1e-6)
+    assert integral.mean() > 0.5, relaxed.pairs
+
+
+def test_no_vertex_when_the_time_is_gone(monkeypatch):
+    """Crossover runs in what the bound left of its time; with none left there is no guide, and
+    the bound is unchanged (crossover never touches the duals it was proved from)."""
+    relax = importlib.import_module("cesched.solve.relax")
+    _, _, pm = _model("tiny-forbid")
+    monkeypatch.setattr(relax, "crossover", lambda solved, seconds: None)
+    relaxed = lp_relaxation(pm, pm.term("shortfall_hours"), seconds=30)
+    assert relaxed.pairs is None and relaxed.bound == lp_bound(pm, pm.term("shortfall_hours"), seconds=30)
 
 
 def test_lagrangian_bound_on_small_random_programs_by_enumeration():
@@ -135,7 +161,8 @@ def test_the_lp_bound_starts_only_when_its_share_of_the_limit_can_pay_for_it(lim
 
     run = importlib.import_module("cesched.solve.run")  # (cesched.solve is also the function)
     calls = []
-    monkeypatch.setattr(run, "lp_bound", lambda pm, term, seconds: calls.append(seconds))
+    monkeypatch.setattr(run, "lp_relaxation",
+                        lambda pm, term, seconds: calls.append(seconds) or Relaxation(None, None))
     ds = cesched.load_dataset(SAMPLES / "tiny-forbid")
     plan = cesched.solve(ds, cesched.SolveOptions(time_limit_seconds=limit, workers=1, seed=0))
     assert bool(calls) == runs and all(s >= run.LP_MIN_SECONDS for s in calls)

@@ -89,11 +89,27 @@ def linear_rows(pm: PlanModel) -> LinearRows:
     return rows
 
 
+@dataclass
+class Relaxation:
+    """What the LP relaxation of a term gives: a lower bound and a vertex to guide the search."""
+
+    bound: int | None  # internal units; None when HiGHS returned no usable duals
+    pairs: np.ndarray | None  # each pair's value at an LP vertex (order of ``PlanModel.x``), or None
+
+
 def lp_bound(pm: PlanModel, term: Term, seconds: float) -> int | None:
-    """Lower bound on ``term`` (internal units), or None if HiGHS returns no usable duals.
+    """Lower bound on ``term`` (internal units), or None if HiGHS returns no usable duals."""
+    return lp_relaxation(pm, term, seconds).bound
+
+
+def lp_relaxation(pm: PlanModel, term: Term, seconds: float) -> Relaxation:
+    """The bound of ``lp_bound`` and, on models HiGHS presolves, the pairs' values at a vertex.
 
     On models up to ``PRESOLVE_MAX_PAIRS`` the LP is that of the model after HiGHS' MIP presolve
     when the presolve finishes in ``PRESOLVE_SHARE`` of the time; otherwise the model's own rows.
+    Only the presolved LP is taken on to a vertex, by HiGHS' crossover from the interior point
+    (whose own values are fractional almost everywhere: no guide) in what is left of the time;
+    the vertex comes back to the model's columns through HiGHS' postsolve.
     """
     t = time.monotonic()
     rows = linear_rows(pm)
@@ -101,16 +117,23 @@ def lp_bound(pm: PlanModel, term: Term, seconds: float) -> int | None:
     presolved = presolve(rows, cost, PRESOLVE_SHARE * seconds) if len(pm.x) <= PRESOLVE_MAX_PAIRS else None
     offset = 0.0
     if presolved is not None:
-        rows, cost, offset = presolved
+        rows, cost, offset, restore = presolved
         if not len(cost):  # presolve solved the whole model
-            return math.ceil(offset - 1e-6 * max(1.0, abs(offset))) + term.offset
+            return Relaxation(math.ceil(offset - 1e-6 * max(1.0, abs(offset))) + term.offset, None)
     solved = solve_lp(rows, cost, seconds - (time.monotonic() - t))
-    return None if solved is None else lagrangian_bound(rows, cost, solved[0], offset) + term.offset
+    if solved is None:
+        return Relaxation(None, None)
+    bound = lagrangian_bound(rows, cost, solved.duals, offset) + term.offset
+    left = seconds - (time.monotonic() - t)
+    vertex = crossover(solved, left) if presolved is not None and left > 0 else None
+    values = restore(vertex) if vertex is not None else None
+    return Relaxation(bound, None if values is None else np.clip(values[[v.index for v in pm.x]], 0.0, 1.0))
 
 
-def presolve(rows: LinearRows, cost: np.ndarray, seconds: float) -> tuple[LinearRows, np.ndarray, float] | None:
-    """The model as HiGHS' MIP presolve leaves it (every column integer): rows, cost and the
-    objective's constant, or None when it does not finish in time.
+def presolve(rows: LinearRows, cost: np.ndarray, seconds: float):
+    """The model as HiGHS' MIP presolve leaves it (every column integer): rows, cost, the
+    objective's constant and a function taking a solution of the presolved LP back to the
+    original columns (None if it cannot); None when the presolve does not finish in time.
 
     Presolve keeps the optimum of the integer model, not the LP's: probing and clique merging
     tighten the rows, so the LP of its result bounds higher (300 staff: 345.5 h, the optimum,
@@ -149,7 +172,13 @@ def presolve(rows: LinearRows, cost: np.ndarray, seconds: float) -> tuple[Linear
     reduced = LinearRows(starts.tolist(), col[order].tolist(), value[order].tolist(),
                          list(lp.row_lower_), list(lp.row_upper_),
                          np.asarray(lp.col_lower_, float), np.asarray(lp.col_upper_, float))
-    return reduced, np.asarray(lp.col_cost_, float), float(lp.offset_)
+
+    def restore(solution) -> np.ndarray | None:
+        h.postsolve(solution)
+        values = np.asarray(h.getSolution().col_value, float)
+        return values if len(values) == n and np.isfinite(values).all() else None
+
+    return reduced, np.asarray(lp.col_cost_, float), float(lp.offset_), restore
 
 
 def term_cost(rows: LinearRows, term: Term) -> np.ndarray:
@@ -159,9 +188,17 @@ def term_cost(rows: LinearRows, term: Term) -> np.ndarray:
     return cost
 
 
-def solve_lp(rows: LinearRows, cost: np.ndarray, seconds: float) -> tuple[np.ndarray, float] | None:
+@dataclass
+class LpSolution:
+    duals: np.ndarray
+    objective: float  # HiGHS' figure, not trusted for the bound
+    highs: object  # the HiGHS instance that solved it, and its solution, for crossover
+    solution: object
+
+
+def solve_lp(rows: LinearRows, cost: np.ndarray, seconds: float) -> LpSolution | None:
     """Row duals and objective of ``min cost·x`` over the rows, from HiGHS' interior point (no
-    crossover; the objective is HiGHS' and is not trusted for the bound)."""
+    crossover: cut short by the time limit it left no usable duals; see ``crossover``)."""
     h = quiet_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("solver", "ipm")
@@ -171,10 +208,22 @@ def solve_lp(rows: LinearRows, cost: np.ndarray, seconds: float) -> tuple[np.nda
     h.setOptionValue("time_limit", float(max(0.1, seconds)))
     load_rows(h, rows, cost)
     h.run()
-    duals = np.asarray(h.getSolution().row_dual, dtype=float)
+    solution = h.getSolution()
+    duals = np.asarray(solution.row_dual, dtype=float)
     if len(duals) != len(rows.lower) or not np.isfinite(duals).all():
         return None
-    return duals, float(h.getInfo().objective_function_value)
+    return LpSolution(duals, float(h.getInfo().objective_function_value), h, solution)
+
+
+def crossover(solved: LpSolution, seconds: float):
+    """A vertex of the LP from its interior point (HiGHS' crossover), or None if none in time."""
+    import highspy
+
+    h = solved.highs
+    h.setOptionValue("time_limit", float(h.getRunTime() + max(0.1, seconds)))
+    if h.crossover(solved.solution) != highspy.HighsStatus.kOk or not h.getBasis().valid:
+        return None
+    return h.getSolution()
 
 
 def load_rows(h, rows: LinearRows, cost: np.ndarray) -> None:

@@ -19,7 +19,7 @@ from .greedy import desk_plan, fitting_plan
 from .lns import improve_shortfall
 from .options import SolveOptions
 from .plan import Plan, StageResult
-from .relax import LP_BOUND_MAX_PAIRS, lp_bound
+from .relax import LP_BOUND_MAX_PAIRS, lp_relaxation
 from .replan import anchors, changes_frame, check_locks, wanted_keys
 from .stages import LocksInfeasible, Progress, SolverSettings, Stopper, gap_of, run_stages
 
@@ -133,12 +133,15 @@ def _staged(dataset, ix, cand, start, bounds, settings, deadline, seconds, stats
     pm = build_model(dataset, ix, cand, fixed=anchor.locked, previous=anchor.previous, previous_lost=anchor.lost)
     seconds["build"] = time.monotonic() - t
     stats.update(pm.stats)
+    guide = None  # the pairs' values at a vertex of the LP, where there is one
     if cand.n_pairs <= LP_BOUND_MAX_PAIRS and ("shortfall_hours",) in objective.stages:  # else no stage uses it
         t = time.monotonic()
         share = LP_SHARE * max(0.0, deadline - t)
         if share >= LP_MIN_SECONDS:
-            lp = lp_bound(pm, pm.term("shortfall_hours"), share)
-            bounds["shortfall_hours"] = max(bounds["shortfall_hours"], lp if lp is not None else 0)
+            lp = lp_relaxation(pm, pm.term("shortfall_hours"), share)
+            bounds["shortfall_hours"] = max(bounds["shortfall_hours"], lp.bound if lp.bound is not None else 0)
+            # whether crossover finishes in the share depends on the wall clock: not in a run that must repeat
+            guide = None if settings.deterministic else lp.pairs
             seconds["lp_bound"] = time.monotonic() - t
     lns_ran = cand.n_pairs > LNS_ABOVE_PAIRS or settings.deterministic  # one worker needs the head start
     if lns_ran:
@@ -147,7 +150,7 @@ def _staged(dataset, ix, cand, start, bounds, settings, deadline, seconds, stats
         share = LNS_SHARE * (settings.time_limit if settings.deterministic else max(0.0, deadline - t))
         start, lns = improve_shortfall(dataset, ix, cand, start, share, settings,
                                        progress, stopper, bounds["shortfall_hours"], anchor.locked,
-                                       strict=anchor.previous is not None)
+                                       strict=anchor.previous is not None, guide=guide)
         seconds["neighbourhoods"] = time.monotonic() - t
         stats.update(lns_steps=lns.steps, lns_improving=lns.improving)
     t = time.monotonic()
