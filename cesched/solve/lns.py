@@ -4,7 +4,8 @@ Each step frees a group of people chosen across the rows that bind (people short
 those holding seats in sessions the short could take), fixes everyone else, and re-solves that
 part with CP-SAT for a few seconds. The sub-model keeps every rule exact: it holds all current
 attendees of every session it touches and all attendances of the freed people's units, fixed, so
-capacity, min_attendance, budget and coverage rows see the whole plan.
+capacity, min_attendance, budget and coverage rows see the whole plan. Where the LP relaxation
+has a vertex, every few steps free instead the people on whose pairs the plan and the LP disagree.
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ HiGHS returns, ``y·b + min over the variable box of (c − Aᵀy)·x``, which b
 plan for any duals of the right sign. A stopped or inaccurate LP gives a weaker bound, never a
 wrong one. On small models the rows are first put through HiGHS' MIP presolve, which keeps the
 integer optimum and tightens the LP (300 staff: 345.5 h, the optimum, instead of 338 h); there the
-bound trusts that presolve, as it would trust any MIP solver's.
+bound trusts that presolve, as it would trust any MIP solver's. There the LP's vertex (HiGHS'
+crossover, postsolved) also guides the neighbourhood search.
 """
 
 from __future__ import annotations
