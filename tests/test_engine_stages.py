@@ -331,3 +331,30 @@ def test_deterministic_search_ends_on_a_tiny_district_it_cannot_bring_to_its_bou
     plan = cesched.solve(ds, options)
     assert time.monotonic() - t < 5
     assert plan.kpis.shortfall_hours == 3 and plan.stages[0].optimal
+
+
+def test_a_stage_whose_plan_meets_an_outside_bound_is_not_searched():
+    # The neighbourhood search may end on a plan whose shortfall equals the LP bound: stage 1 is
+    # then proven before CP-SAT starts, and its time is left to the later stages.
+    import importlib
+
+    from cesched.candidates import build_candidates, index_dataset, shortfall_hours
+    from cesched.model.builder import build_model
+    from cesched.solve.greedy import desk_plan
+    stages = importlib.import_module("cesched.solve.stages")
+
+    ds = tiny(staff=[person("P2", public=6), person("P1", public=6, professional=6)],
+              courses=[course("C1", hours=6)],
+              sessions=[meeting("X1", "C1", at(0, "09:00"), at(0, "12:00"), capacity=1)])
+    ix = index_dataset(ds)
+    cand = build_candidates(ds, ix)
+    pm = build_model(ds, ix, cand)
+    chosen = desk_plan(ix, cand, 0)
+    short = int(shortfall_hours(ix, cand, chosen).sum())
+    assert short == 1200  # 12 h: one seat, either person
+    settings = stages.SolverSettings(time_limit=10, workers=1, seed=0, deterministic=False)
+    outcome = stages.run_stages(pm, ds.policy.objective, settings, incumbent=chosen,
+                                term_bounds={"shortfall_hours": short})
+    first, second = outcome.results[:2]
+    assert (first.status, first.value, first.bound, first.solutions, first.seconds) == ("optimal", 12, 12, 0, 0.0)
+    assert second.status == "optimal" and second.value == 6  # still searched, and fairness still won

@@ -126,17 +126,20 @@ class StageOutcome:
 
 class _Reporter(cp_model.CpSolverSolutionCallback):
     def __init__(self, stage: str, scale: int, offset_start: float, progress: Progress | None,
-                 companion: "BoundCompanion | None" = None):
+                 companion: "BoundCompanion | None" = None, floor: float = -math.inf):
         super().__init__()
         self.stage, self.scale, self.start, self.progress = stage, scale, offset_start, progress
         self.companion = companion
+        self.floor = floor  # a bound proved outside CP-SAT: a plan that meets it ends the search
         self.count = 0
         self.best: float | None = None
 
     def on_solution_callback(self) -> None:
         self.count += 1
         self.best = self.objective_value
-        bound = self.best_objective_bound
+        bound = max(self.best_objective_bound, self.floor)
+        if self.best <= self.floor + 1e-9:
+            self.stop_search()
         if self.companion is not None:
             bound = max(bound, self.companion.live_bound)
             if self.best <= bound + 1e-9:
@@ -238,7 +241,7 @@ def _judge(pm: PlanModel, solver: cp_model.CpSolver, status, companion: "BoundCo
 
 
 def _search(pm: PlanModel, settings: SolverSettings, budget: float, wall_deadline: float, name: str,
-            scale: int, progress: Progress | None, stopper: Stopper | None):
+            scale: int, progress: Progress | None, stopper: Stopper | None, floor: float = -math.inf):
     """One stage's CP-SAT search (with the bound companion beside it): (solver, status, companion,
     reporter, seconds), or None when a stop came before the search began."""
     solver = cp_model.CpSolver()
@@ -254,7 +257,7 @@ def _search(pm: PlanModel, settings: SolverSettings, budget: float, wall_deadlin
         if companion:
             companion.solver.parameters.max_time_in_seconds = budget
     _configure(solver, settings, budget, wall_deadline, companion)
-    reporter = _Reporter(name, scale, time.monotonic(), progress, companion)
+    reporter = _Reporter(name, scale, time.monotonic(), progress, companion, floor)
     if stopper:
         stopper.attach(solver)
         if companion:
@@ -273,15 +276,20 @@ def _search(pm: PlanModel, settings: SolverSettings, budget: float, wall_deadlin
     return solver, status, companion, reporter, time.monotonic() - t0
 
 
-def _outside_bound(attempt: _Attempt, terms: tuple[str, ...], objective: ObjectiveConfig, scale: int,
-                   term_bounds: dict[str, int] | None) -> _Attempt:
-    """Raise the bound with one proved outside CP-SAT (the max flow on shortfall), in stage units."""
+def _outside_floor(terms: tuple[str, ...], objective: ObjectiveConfig, scale: int,
+                   term_bounds: dict[str, int] | None) -> float:
+    """The stage's bound proved outside CP-SAT (max flow, LP on shortfall), in stage units."""
+    if len(terms) != 1 or not term_bounds or terms[0] not in term_bounds:
+        return -math.inf
+    term = terms[0]
+    return objective.weights[term] * term_bounds[term] * (scale // TERM_SCALE[term])
+
+
+def _outside_bound(attempt: _Attempt, floor: float) -> _Attempt:
+    """Raise the attempt's bound to the one proved outside CP-SAT."""
     if attempt.status == "optimal":
         return _Attempt(attempt.chosen, attempt.value, attempt.value, "optimal")
-    if len(terms) != 1 or not term_bounds or terms[0] not in term_bounds:
-        return attempt
-    term = terms[0]
-    bound = max(attempt.bound, objective.weights[term] * term_bounds[term] * (scale // TERM_SCALE[term]))
+    bound = max(attempt.bound, floor)
     return _Attempt(attempt.chosen, attempt.value, bound, "optimal" if bound >= attempt.value else "feasible")
 
 
@@ -326,7 +334,14 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
         budget = remaining * (FIRST_STAGE_SHARE if number == 0 and left > 1 else 1.0 / left)
         pm.model.minimize(expr)
         start = _hint(pm, chosen)
-        searched = _search(pm, settings, budget, wall_deadline, name, scale, progress, stopper)
+        floor = _outside_floor(terms, objective, scale, term_bounds)
+        if start is not None and _evaluate(expr, start) <= floor:  # the plan so far is proven optimal
+            value = _evaluate(expr, start)
+            outcome.results.append(StageResult(name=name, terms=terms, status="optimal", value=value / scale,
+                                               bound=value / scale, gap=0.0, seconds=0.0, solutions=0))
+            pm.model.add(expr <= value)
+            continue
+        searched = _search(pm, settings, budget, wall_deadline, name, scale, progress, stopper, floor)
         if searched is None:
             outcome.results.append(_skipped(name, terms))
             halted = True
@@ -340,7 +355,7 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
                                                seconds=seconds, solutions=0))
             halted = True
             continue
-        attempt = _outside_bound(attempt, terms, objective, scale, term_bounds)
+        attempt = _outside_bound(attempt, floor)
         chosen = attempt.chosen
         outcome.results.append(StageResult(
             name=name, terms=terms, status=attempt.status, value=attempt.value / scale,
