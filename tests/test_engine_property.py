@@ -395,27 +395,16 @@ def test_topping_up_any_plan_keeps_every_rule(ds, seed):
     assert shortfall_hours(ix, cand, state.chosen).sum() <= shortfall_hours(ix, cand, chosen).sum()
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(datasets(), st.integers(0, 2**16))
-def test_a_neighbourhood_step_merged_into_any_plan_keeps_every_rule(ds, seed):
-    """One step of the neighbourhood search, unguarded: free random people of a random valid plan,
-    solve their part to optimality and merge. Fixed attendances are folded into residual seats,
-    budgets and minimums; the merged plan must keep every rule, and be no worse."""
+def _solve_and_merge(ds, ix, cand, chosen, residual, keep, fixed):
+    """A neighbourhood step's sub-problem solved to optimality and merged into the plan; the merged
+    plan must keep every rule (by the audit) and be no worse."""
     import numpy as np
     from ortools.sat.python import cp_model
 
-    from cesched.candidates import build_candidates, index_dataset, shortfall_hours, subset
+    from cesched.candidates import shortfall_hours, subset
     from cesched.model.builder import build_model
-    from cesched.solve.greedy import desk_plan
-    lns = importlib.import_module("cesched.solve.lns")
     run = importlib.import_module("cesched.solve.run")
 
-    ix = index_dataset(ds)
-    cand = build_candidates(ds, ix)
-    rng = np.random.default_rng(seed)
-    chosen = desk_plan(ix, cand, seed)
-    free = rng.random(ix.n_staff) < rng.choice([0.2, 0.5, 0.8])
-    residual, keep, fixed = lns._sub_problem(ix, cand, chosen, free)
     pm = build_model(ds, residual, subset(cand, keep), terms=("shortfall_hours",), fixed=fixed)
     pm.model.minimize(pm.term("shortfall_hours").expr())
     solver = cp_model.CpSolver()
@@ -427,6 +416,27 @@ def test_a_neighbourhood_step_merged_into_any_plan_keeps_every_rule(ds, seed):
     judged = cesched.audit(ds, run.assignments_frame(ds, ix, cand, merged))
     assert judged.ok, judged.violations.to_string()
     assert shortfall_hours(ix, cand, merged).sum() <= shortfall_hours(ix, cand, chosen).sum()
+    return merged
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(datasets(), st.integers(0, 2**16))
+def test_a_neighbourhood_step_merged_into_any_plan_keeps_every_rule(ds, seed):
+    """One step of the neighbourhood search, unguarded: free random people of a random valid plan,
+    solve their part to optimality and merge. Fixed attendances are folded into residual seats,
+    budgets and minimums; the merged plan must keep every rule, and be no worse."""
+    import numpy as np
+
+    from cesched.candidates import build_candidates, index_dataset
+    from cesched.solve.greedy import desk_plan
+    lns = importlib.import_module("cesched.solve.lns")
+
+    ix = index_dataset(ds)
+    cand = build_candidates(ds, ix)
+    rng = np.random.default_rng(seed)
+    chosen = desk_plan(ix, cand, seed)
+    free = rng.random(ix.n_staff) < rng.choice([0.2, 0.5, 0.8])
+    _solve_and_merge(ds, ix, cand, chosen, *lns._sub_problem(ix, cand, chosen, free))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -436,13 +446,10 @@ def test_a_guided_step_keeps_every_rule_and_every_settled_pair(ds, seed):
     on stay as the plan has them, the rest of the freed people's pairs are re-decided; the merged
     plan keeps every rule and is no worse."""
     import numpy as np
-    from ortools.sat.python import cp_model
 
-    from cesched.candidates import build_candidates, index_dataset, shortfall_hours, subset
-    from cesched.model.builder import build_model
+    from cesched.candidates import build_candidates, index_dataset
     from cesched.solve.greedy import desk_plan
     lns = importlib.import_module("cesched.solve.lns")
-    run = importlib.import_module("cesched.solve.run")
 
     ix = index_dataset(ds)
     cand = build_candidates(ds, ix)
@@ -452,19 +459,8 @@ def test_a_guided_step_keeps_every_rule_and_every_settled_pair(ds, seed):
     free, settled = lns._guided(rng, ix, cand, chosen, guide)
     open_pairs = ~settled
     assert (free[cand.pair_staff[open_pairs]]).all()  # (no cap at this size) everyone with an open pair is freed
-    residual, keep, fixed = lns._sub_problem(ix, cand, chosen, free, settled=settled)
-    pm = build_model(ds, residual, subset(cand, keep), terms=("shortfall_hours",), fixed=fixed)
-    pm.model.minimize(pm.term("shortfall_hours").expr())
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.max_time_in_seconds = 20
-    assert solver.solve(pm.model) == cp_model.OPTIMAL
-    merged = chosen.copy()
-    merged[np.flatnonzero(keep)] = pm.chosen(list(solver.response_proto.solution))
+    merged = _solve_and_merge(ds, ix, cand, chosen, *lns._sub_problem(ix, cand, chosen, free, settled=settled))
     assert (merged[settled] == chosen[settled]).all()
-    judged = cesched.audit(ds, run.assignments_frame(ds, ix, cand, merged))
-    assert judged.ok, judged.violations.to_string()
-    assert shortfall_hours(ix, cand, merged).sum() <= shortfall_hours(ix, cand, chosen).sum()
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
