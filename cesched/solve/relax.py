@@ -175,7 +175,8 @@ def presolve(rows: LinearRows, cost: np.ndarray, seconds: float):
                          np.asarray(lp.col_lower_, float), np.asarray(lp.col_upper_, float))
 
     def restore(solution) -> np.ndarray | None:
-        h.postsolve(solution)
+        if h.postsolve(solution) == highspy.HighsStatus.kError:  # kWarning is its usual answer for an LP point
+            return None
         values = np.asarray(h.getSolution().col_value, float)
         return values if len(values) == n and np.isfinite(values).all() else None
 
