@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -118,7 +119,7 @@ def lp_relaxation(pm: PlanModel, term: Term, seconds: float) -> Relaxation:
     presolved = presolve(rows, cost, PRESOLVE_SHARE * seconds) if len(pm.x) <= PRESOLVE_MAX_PAIRS else None
     offset = 0.0
     if presolved is not None:
-        rows, cost, offset, restore = presolved
+        rows, cost, offset = presolved.rows, presolved.cost, presolved.offset
         if not len(cost):  # presolve solved the whole model
             return Relaxation(math.ceil(offset - 1e-6 * max(1.0, abs(offset))) + term.offset, None)
     solved = solve_lp(rows, cost, seconds - (time.monotonic() - t))
@@ -127,14 +128,23 @@ def lp_relaxation(pm: PlanModel, term: Term, seconds: float) -> Relaxation:
     bound = lagrangian_bound(rows, cost, solved.duals, offset) + term.offset
     left = seconds - (time.monotonic() - t)
     vertex = crossover(solved, left) if presolved is not None and left > 0 else None
-    values = restore(vertex) if vertex is not None else None
+    values = presolved.restore(vertex) if vertex is not None else None
     return Relaxation(bound, None if values is None else np.clip(values[[v.index for v in pm.x]], 0.0, 1.0))
 
 
-def presolve(rows: LinearRows, cost: np.ndarray, seconds: float):
-    """The model as HiGHS' MIP presolve leaves it (every column integer): rows, cost, the
-    objective's constant and a function taking a solution of the presolved LP back to the
-    original columns (None if it cannot); None when the presolve does not finish in time.
+@dataclass
+class Presolved:
+    """The model as HiGHS' MIP presolve leaves it, and the way back to the model's columns."""
+
+    rows: LinearRows
+    cost: np.ndarray
+    offset: float  # the objective's constant
+    restore: Callable[[object], np.ndarray | None]  # a HiGHS solution of these rows -> the model's columns
+
+
+def presolve(rows: LinearRows, cost: np.ndarray, seconds: float) -> Presolved | None:
+    """The model as HiGHS' MIP presolve leaves it (every column integer), or None when the
+    presolve does not finish in time.
 
     Presolve keeps the optimum of the integer model, not the LP's: probing and clique merging
     tighten the rows, so the LP of its result bounds higher (300 staff: 345.5 h, the optimum,
@@ -180,7 +190,7 @@ def presolve(rows: LinearRows, cost: np.ndarray, seconds: float):
         values = np.asarray(h.getSolution().col_value, float)
         return values if len(values) == n and np.isfinite(values).all() else None
 
-    return reduced, np.asarray(lp.col_cost_, float), float(lp.offset_), restore
+    return Presolved(reduced, np.asarray(lp.col_cost_, float), float(lp.offset_), restore)
 
 
 def term_cost(rows: LinearRows, term: Term) -> np.ndarray:
