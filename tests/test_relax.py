@@ -162,7 +162,7 @@ def test_the_lp_bound_starts_only_when_its_share_of_the_limit_can_pay_for_it(lim
     run = importlib.import_module("cesched.solve.run")  # (cesched.solve is also the function)
     calls = []
     monkeypatch.setattr(run, "lp_relaxation",
-                        lambda pm, term, seconds: calls.append(seconds) or Relaxation(None, None))
+                        lambda pm, term, seconds, **_: calls.append(seconds) or Relaxation(None, None))
     ds = cesched.load_dataset(SAMPLES / "tiny-forbid")
     plan = cesched.solve(ds, cesched.SolveOptions(time_limit_seconds=limit, workers=1, seed=0))
     assert bool(calls) == runs and all(s >= run.LP_MIN_SECONDS for s in calls)

@@ -149,17 +149,16 @@ def _sub_problem(ix: Indexed, cand: Candidates, chosen: np.ndarray, free: np.nda
     # the unit has left: such pairs were about half of a step's model at 3,000 staff
     session, unit = cand.pair_session[freed], ix.staff_unit[cand.pair_staff[freed]]
     barred = (seats[session] <= 0) | ((budget[unit] >= 0) & (ix.session_fee[session] > budget[unit]))
-    if settled is not None:
+    if settled is not None:  # a guided step: settled pairs stay as the plan has them
         barred |= settled[freed]
     freed = freed[~barred | chosen[freed]]
-    fixed_pairs = others[pinned]
+    stays = np.zeros(len(freed), dtype=bool) if locked is None else locked[freed]
+    if settled is not None:
+        stays |= settled[freed]  # (the settled ones left are in the plan: the others were barred)
     keep = np.zeros(cand.n_pairs, dtype=bool)
     keep[freed] = True
-    keep[fixed_pairs] = True
-    if settled is not None:
-        locked = settled & chosen if locked is None else locked | (settled & chosen)
-    if locked is not None:
-        fixed_pairs = np.concatenate([fixed_pairs, freed[locked[freed]]])
+    keep[others[pinned]] = True
+    fixed_pairs = np.concatenate([others[pinned], freed[stays]])
     kept = np.flatnonzero(keep)
     fixed = np.zeros(len(kept), dtype=bool)
     fixed[np.searchsorted(kept, fixed_pairs)] = True

@@ -101,11 +101,12 @@ class Relaxation:
 
 def lp_bound(pm: PlanModel, term: Term, seconds: float) -> int | None:
     """Lower bound on ``term`` (internal units), or None if HiGHS returns no usable duals."""
-    return lp_relaxation(pm, term, seconds).bound
+    return lp_relaxation(pm, term, seconds, vertex=False).bound
 
 
-def lp_relaxation(pm: PlanModel, term: Term, seconds: float) -> Relaxation:
-    """The bound of ``lp_bound`` and, on models HiGHS presolves, the pairs' values at a vertex.
+def lp_relaxation(pm: PlanModel, term: Term, seconds: float, vertex: bool = True) -> Relaxation:
+    """The bound of ``lp_bound`` and, on models HiGHS presolves and if ``vertex``, the pairs'
+    values at a vertex.
 
     On models up to ``PRESOLVE_MAX_PAIRS`` the LP is that of the model after HiGHS' MIP presolve
     when the presolve finishes in ``PRESOLVE_SHARE`` of the time; otherwise the model's own rows.
@@ -127,8 +128,8 @@ def lp_relaxation(pm: PlanModel, term: Term, seconds: float) -> Relaxation:
         return Relaxation(None, None)
     bound = lagrangian_bound(rows, cost, solved.duals, offset) + term.offset
     left = seconds - (time.monotonic() - t)
-    vertex = crossover(solved, left) if presolved is not None and left > 0 else None
-    values = presolved.restore(vertex) if vertex is not None else None
+    point = crossover(solved, left) if vertex and presolved is not None and left > 0 else None
+    values = presolved.restore(point) if point is not None else None
     return Relaxation(bound, None if values is None else np.clip(values[[v.index for v in pm.x]], 0.0, 1.0))
 
 

@@ -138,10 +138,10 @@ def _staged(dataset, ix, cand, start, bounds, settings, deadline, seconds, stats
         t = time.monotonic()
         share = LP_SHARE * max(0.0, deadline - t)
         if share >= LP_MIN_SECONDS:
-            lp = lp_relaxation(pm, pm.term("shortfall_hours"), share)
-            bounds["shortfall_hours"] = max(bounds["shortfall_hours"], lp.bound if lp.bound is not None else 0)
             # whether crossover finishes in the share depends on the wall clock: not in a run that must repeat
-            guide = None if settings.deterministic else lp.pairs
+            lp = lp_relaxation(pm, pm.term("shortfall_hours"), share, vertex=not settings.deterministic)
+            bounds["shortfall_hours"] = max(bounds["shortfall_hours"], lp.bound if lp.bound is not None else 0)
+            guide = lp.pairs
             seconds["lp_bound"] = time.monotonic() - t
     lns_ran = cand.n_pairs > LNS_ABOVE_PAIRS or settings.deterministic  # one worker needs the head start
     if lns_ran:
