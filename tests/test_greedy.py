@@ -81,7 +81,7 @@ def test_the_fitting_greedy_closes_need_with_the_longest_session_it_can_use_in_f
     assert set(ix.session_ids[cand.pair_session[chosen]]) == {"XL"}
 
 
-def test_a_subset_is_the_same_whether_its_rows_are_looked_up_or_masked():
+def test_a_subset_is_the_same_whether_its_rows_are_looked_up_or_masked(monkeypatch):
     """``subset`` looks up the meeting rows of a few kept pairs and masks them for many: both give
     the same candidates, with pm_pair and piece_pair still sorted."""
     import importlib
@@ -94,14 +94,11 @@ def test_a_subset_is_the_same_whether_its_rows_are_looked_up_or_masked():
     for share in (0.02, 0.3, 0.9):
         keep = rng.random(cand.n_pairs) < share
         looked_up = candidates.subset(cand, keep)
-        original = candidates.SPARSE_SUBSET_FACTOR
-        try:
-            candidates.SPARSE_SUBSET_FACTOR = 0  # never sparse: mask every row
+        with monkeypatch.context() as patch:
+            patch.setattr(candidates, "SPARSE_SUBSET_FACTOR", 0)  # never sparse: mask every row
             masked = candidates.subset(cand, keep)
-            candidates.SPARSE_SUBSET_FACTOR = 10**9  # always sparse
+            patch.setattr(candidates, "SPARSE_SUBSET_FACTOR", 10**9)  # always sparse
             sparse = candidates.subset(cand, keep)
-        finally:
-            candidates.SPARSE_SUBSET_FACTOR = original
         for field in ("pair_staff", "pair_session", "pm_pair", "pm_meeting", "piece_pair", "piece_start", "piece_end"):
             assert np.array_equal(getattr(masked, field), getattr(sparse, field)), field
             assert np.array_equal(getattr(masked, field), getattr(looked_up, field)), field
