@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from .audit import audit
 from .domain.dataset import Dataset
+from .domain.restrict import restrict
 from .solve.options import SolveOptions
 
 #: the audit's rule → the planner's words, in the order a reason is preferred
@@ -45,12 +47,10 @@ class Explanation:
     suggestions: tuple[Suggestion, ...]
 
 
-def _short(ds: Dataset, assignments: pd.DataFrame, staff_id: str) -> dict[str, float]:
-    row = audit(ds, assignments).staff_report.set_index("staff_id").loc[staff_id]
-    return {"public": float(row["shortfall_public"]), "professional": float(row["shortfall_professional"])}
-
-
-def _reason(ds: Dataset, base: pd.DataFrame, staff_id: str, session_id: str, before) -> tuple[str, str]:
+def _reason(ds: Dataset, base: pd.DataFrame, staff_id: str, session_id: str,
+            overload_before: float) -> tuple[str, str]:
+    """The rule adding the session to the person's plan would break, judged by the audit;
+    ``overload_before`` is the person's overload hours in the base plan."""
     trial = pd.concat([base, pd.DataFrame({"staff_id": [staff_id], "session_id": [session_id]})], ignore_index=True)
     judged = audit(ds, trial)
     v = judged.violations
@@ -62,10 +62,47 @@ def _reason(ds: Dataset, base: pd.DataFrame, staff_id: str, session_id: str, bef
         hit = involved[involved["rule"] == rule]
         if len(hit):
             return words, str(hit["detail"].iloc[0])
-    if judged.kpis.overload_hours > before.overload_hours:
-        return "a week already over the load limit", (
-            f"adds {judged.kpis.overload_hours - before.overload_hours:g} h of overload")
+    overload = float(judged.staff_report.set_index("staff_id").loc[staff_id, "overload_hours"])
+    if overload > overload_before:  # only the person's own weeks can change
+        return "a week already over the load limit", f"adds {overload - overload_before:g} h of overload"
     return "not chosen", "no rule blocks it: the plan is not proven optimal or the seat serves someone else first"
+
+
+class _Parts:
+    """The part of the dataset and plan that adding one attendance can touch, so that a reason is
+    judged on a few dozen people instead of the whole district (an audit of the whole plan per
+    candidate session: 0.32 s per session at 3,000 staff, measured).
+
+    Adding (person, session) can only break the person's own rules, the session's seats and
+    minimum, and the budget and coverage of the person's unit; and only violations that involve
+    the person, the session or that unit give a reason. The part holds the person's unit whole
+    and the session's attendees, each with their shifts and every attendance, and the sessions
+    they attend: every rule the reason depends on sees all it counts. Fewer attendances elsewhere
+    can break no rule but a minimum, so the sessions other than the one under test keep their
+    seats but not their minimum (their other attendees may lie outside the part).
+    """
+
+    def __init__(self, ds: Dataset, base: pd.DataFrame):
+        self.ds = ds
+        unit_of = ds.staff.set_index("staff_id")["unit_id"]
+        self.base = base.assign(unit_id=base["staff_id"].map(unit_of))
+        self.colleagues = ds.staff.groupby("unit_id")["staff_id"].agg(list).to_dict()
+        rows = pd.Series(np.arange(len(ds.shifts)), index=ds.shifts["staff_id"].to_numpy())
+        self.shift_rows = rows.groupby(level=0).agg(list).to_dict()  # staff_id -> rows of ds.shifts
+
+    def reason(self, staff_id: str, session_id: str, overload_before: float) -> tuple[str, str]:
+        unit = self.ds.staff_member(staff_id).unit_id
+        attendees = self.base[self.base["session_id"] == session_id]
+        staff = set(self.colleagues[unit]) | set(attendees["staff_id"])
+        held = self.base[self.base["staff_id"].isin(staff)]
+        sessions = np.union1d(held["session_id"].to_numpy(dtype=object), np.array([session_id], dtype=object))
+        others = pd.Series(0, index=pd.Index(sessions[sessions != session_id]), dtype=np.int64)
+        shift_mask = np.zeros(len(self.ds.shifts), dtype=bool)
+        for person in staff:
+            shift_mask[self.shift_rows.get(person, [])] = True
+        part = restrict(self.ds, np.array(sorted({unit} | set(attendees["unit_id"])), dtype=object), sessions,
+                        shift_mask=shift_mask, least=others, staff_ids=np.array(sorted(staff), dtype=object))
+        return _reason(part, held[["staff_id", "session_id"]], staff_id, session_id, overload_before)
 
 
 def explain_staff(ds: Dataset, assignments: pd.DataFrame, staff_id: str, *, suggest: bool = True,
@@ -73,18 +110,19 @@ def explain_staff(ds: Dataset, assignments: pd.DataFrame, staff_id: str, *, sugg
     """Explain one person's plan; ``suggest`` re-solves with each candidate change to check it."""
     base = assignments[["staff_id", "session_id"]].astype(str)
     person = ds.staff_member(staff_id)
-    judged = audit(ds, base)
-    short = _short(ds, base, staff_id)
+    report = audit(ds, base).staff_report.set_index("staff_id").loc[staff_id]
+    short = {"public": float(report["shortfall_public"]), "professional": float(report["shortfall_professional"])}
     mine = set(base.loc[base["staff_id"] == staff_id, "session_id"])
     sessions = ds.sessions.merge(ds.courses[["course_id", "category", "fields", "hours"]], on="course_id")
     open_to = sessions["fields"].map(lambda f: f == "" or person.field in f.split(";"))
     wanted = sessions[sessions["category"].map(lambda c: short[c] > 0) & (open_to | sessions["category"].eq("public"))]
     rows = []
+    parts = _Parts(ds, base)
     for s in wanted.head(max_sessions).itertuples():
         if s.session_id in mine:
             rows.append((s.session_id, s.course_id, s.category, s.hours, s.start, s.end, True, "planned", ""))
             continue
-        reason, detail = _reason(ds, base, staff_id, s.session_id, judged.kpis)
+        reason, detail = parts.reason(staff_id, s.session_id, float(report["overload_hours"]))
         rows.append((s.session_id, s.course_id, s.category, s.hours, s.start, s.end, False, reason, detail))
     frame = pd.DataFrame(rows, columns=["session_id", "course_id", "category", "hours", "start", "end", "planned",
                                         "reason", "detail"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -84,6 +86,39 @@ def test_course_already_taken_and_week_over_the_load_limit():
     plan = plan_of(("P1", "X1"))
     assert reason(ds, plan, "P1", "X2") == "course already taken"
     assert reason(ds, plan, "P1", "X3") == "a week already over the load limit"
+
+
+def test_a_full_session_counts_attendees_of_every_unit():
+    # the reason is judged on a part of the district: the person's unit and the session's attendees,
+    # who here come from another unit; the other session P1 attends runs only with P3 of a third unit
+    ds = tiny(staff=[person("P1", public=12), person("P2", unit="U2", public=6), person("P3", unit="U3", public=6)],
+              units=[unit("U1"), unit("U2"), unit("U3")], courses=DAY,
+              sessions=[meeting("X1", "C1", at(0, "09:00"), at(0, "12:00"), capacity=1),
+                        meeting("X2", "C2", at(1, "09:00"), at(1, "12:00"), least=2)])
+    frame = explain_staff(ds, plan_of(("P2", "X1"), ("P1", "X2"), ("P3", "X2")), "P1",
+                          suggest=False).sessions.set_index("session_id")
+    assert frame.loc["X1", "reason"] == "full"
+    assert frame.loc["X1", "detail"] == "2 enrolled, capacity 1"
+    assert frame.loc["X2", "reason"] == "planned"
+
+
+def test_reasons_judged_on_a_part_are_those_judged_on_the_whole_district():
+    """On a sample written by another system, under the desk's plan: every reason and detail that
+    explain gives (from the part) is what the audit of the whole plan with the session added gives."""
+    from cesched.explain import _reason
+
+    ds = cesched.load_dataset(Path(__file__).parent / "data" / "samples" / "tiny-allow")
+    plan = cesched.solve(ds, cesched.SolveOptions(method="greedy"))
+    base = plan.assignments[["staff_id", "session_id"]]
+    report = plan.staff_report.set_index("staff_id")
+    seen = set()
+    for staff_id in report.index[report["shortfall"] > 0][:6]:
+        frame = explain_staff(ds, base, staff_id, suggest=False, max_sessions=25).sessions
+        for row in frame[~frame["planned"]].itertuples():
+            whole = _reason(ds, base, staff_id, row.session_id, float(report.loc[staff_id, "overload_hours"]))
+            assert (row.reason, row.detail) == whole, (staff_id, row.session_id)
+            seen.add(row.reason)
+    assert len(seen) >= 4, seen  # the comparison covers several rules, not one
 
 
 def test_suggestion_raise_the_budget_is_checked_by_resolving():

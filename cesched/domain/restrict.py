@@ -14,16 +14,18 @@ from .dataset import Dataset
 
 def restrict(ds: Dataset, unit_ids: np.ndarray, session_ids: np.ndarray, label: str = "",
              shift_mask: np.ndarray | None = None, seats: pd.Series | None = None,
-             least: pd.Series | None = None) -> Dataset:
+             least: pd.Series | None = None, staff_ids: np.ndarray | None = None) -> Dataset:
     """The dataset cut down to some units (with their staff and shifts) and some sessions.
 
     ``seats`` (session_id -> capacity) adds sessions with only part of their seats (a region's
     share of a shared session), ``least`` (session_id -> min_attendance) changes their minimum.
-    Courses, venues and travel are kept whole; ``shift_mask`` (rows of ``ds.shifts``) saves
-    looking the staff up again when the caller has it.
+    ``staff_ids`` keeps only those staff of the units. Courses, venues and travel are kept whole;
+    ``shift_mask`` (rows of ``ds.shifts``) saves looking the staff up again when the caller has it.
     """
     units = ds.units[ds.units["unit_id"].isin(unit_ids)]
     staff = ds.staff[ds.staff["unit_id"].isin(unit_ids)]
+    if staff_ids is not None:
+        staff = staff[staff["staff_id"].isin(staff_ids)]
     if shift_mask is None:
         shift_mask = ds.shifts["staff_id"].isin(staff["staff_id"]).to_numpy()
     if seats is not None and len(seats):
