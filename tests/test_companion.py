@@ -8,7 +8,6 @@ needed.
 from __future__ import annotations
 
 import random
-import threading
 import time
 from types import SimpleNamespace
 
@@ -38,32 +37,16 @@ def market_split(seed: int = 1, rows: int = 4, columns: int = 30) -> cp_model.Cp
     return model
 
 
-class ProvingCompanion:
-    """Stands in for ``BoundCompanion``: declares the stage proven ``delay`` seconds after it starts."""
+class ProvingCompanion(stages.BoundCompanion):
+    """The bound companion with its search replaced: it declares the stage proven ``delay`` seconds
+    after it starts."""
 
     delay = 0.0
-
-    def __init__(self, model, seconds, seed, on_bound, on_proven=lambda: None):
-        self.solver = cp_model.CpSolver()
-        self.on_proven = on_proven
-        self.live_bound = float("-inf")
-        self.status = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         time.sleep(self.delay)
         self.status = cp_model.OPTIMAL
         self.on_proven()
-
-    @property
-    def proven(self) -> bool:
-        return self.status == cp_model.OPTIMAL
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def finish(self) -> None:
-        self.thread.join()
 
 
 @pytest.mark.parametrize("delay", [0.0, 1.0])  # proven before the search begins / while it runs
