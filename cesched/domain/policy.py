@@ -41,7 +41,8 @@ class RulesPolicy(_Section):
 
 class SolverPolicy(_Section):
     time_limit_seconds: float = Field(60, gt=0)
-    workers: int = Field(8, ge=1, description="CP-SAT search workers (its portfolio wants about 8, even on 2 cores)")
+    workers: int = Field(4, ge=1, description="CP-SAT workers: one proves the bound beside the search, the rest search "
+                                              "(with 8 on 2 cores that one got too little: measured)")
     seed: int = Field(0, ge=0)
 
 
