@@ -28,7 +28,7 @@ from .stages import DETERMINISTIC_WALL_FACTOR, Progress, SolverSettings, Stopper
 STEP_SECONDS = 1.0
 STEP_WORKERS = 2
 #: with an LP vertex to go by, every GUIDED_EVERY-th step is guided by it (see ``_guided``) and
-#: runs GUIDED_SECONDS (300 staff, 30 s: "allow" 168 h, the optimum, in 8 runs of 15 where seeds
+#: runs GUIDED_SECONDS (300 staff, 30 s: "allow" 168 h, the optimum, in 12 runs of 19 where seeds
 #: 0-2 had ended at 171-186 h; "forbid" mean of six seeds 377 -> 368.75 h; the guided step gains
 #: most while the plan is far from the LP)
 GUIDED_EVERY = 4

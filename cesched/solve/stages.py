@@ -148,13 +148,10 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
     def on_solution_callback(self) -> None:
         self.count += 1
         self.best = self.objective_value
-        bound = max(self.best_objective_bound, self.floor)
-        if self.best <= self.floor + 1e-9:
-            self.stop_search()
-        if self.companion is not None:
-            bound = max(bound, self.companion.live_bound)
-            if self.best <= bound + 1e-9 or self.companion.proven:
-                self.stop_search()  # proven by the companion's bound, or by its own optimum
+        companion = self.companion
+        bound = max(self.best_objective_bound, self.floor, companion.live_bound if companion else -math.inf)
+        if self.best <= bound + 1e-9 or (companion is not None and companion.proven):
+            self.stop_search()  # proven: by a bound from outside or the companion's, or by its own optimum
         if self.progress:
             self.progress(self.stage, self.objective_value / self.scale, bound / self.scale,
                           time.monotonic() - self.start)
@@ -346,8 +343,8 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
         pm.model.minimize(expr)
         start = _hint(pm, chosen)
         floor = _outside_floor(terms, objective, scale, term_bounds)
-        if start is not None and _evaluate(expr, start) <= floor:  # the plan so far is proven optimal
-            value = _evaluate(expr, start)
+        value = _evaluate(expr, start) if start is not None else None
+        if value is not None and value <= floor:  # the plan so far is proven optimal
             outcome.results.append(StageResult(name=name, terms=terms, status="optimal", value=value / scale,
                                                bound=value / scale, gap=0.0, seconds=0.0, solutions=0))
             pm.model.add(expr <= value)
