@@ -27,6 +27,12 @@ from .stages import DETERMINISTIC_WALL_FACTOR, Progress, SolverSettings, Stopper
 #: 23,412 h, of 1 s 22,831.5 h, of 0.5 s 23,113 h)
 STEP_SECONDS = 1.0
 STEP_WORKERS = 2
+#: a plain step searches with CP-SAT's neighbourhoods alone from this many workers (measured with
+#: two, 30-60 s: 300 staff "forbid" mean of four seeds 369 -> 358.75 h, 3,000 staff "allow"
+#: 6,389.5 / 6,412.5 -> 5,988.5 / 6,041 h, neutral at 3,000 "forbid" and 20,000; one step of 300
+#: staff in 1 s: 14,973-14,982 -> 14,967-14,970 h, 14,965.5 being its best in 10 s). One worker
+#: alone improves nothing that way (995.5 h against 359-363.5 h on the whole 300-staff model)
+LNS_ONLY_WORKERS = 2
 #: with an LP vertex to go by, every GUIDED_EVERY-th step is guided by it (see ``_guided``) and
 #: runs GUIDED_SECONDS (300 staff, 30 s: "allow" 168 h, the optimum, in 12 runs of 19 where seeds
 #: 0-2 had ended at 171-186 h; "forbid" mean of six seeds 377 -> 368.75 h; the guided step gains
@@ -225,6 +231,9 @@ def improve_shortfall(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.nda
             solver.parameters.max_deterministic_time = min(step_seconds, dtime_left)
         else:
             solver.parameters.max_time_in_seconds = max(0.2, min(step_seconds, deadline - time.monotonic()))
+            # CP-SAT's own neighbourhoods inside the step's: its full search neither closes nor
+            # improves a step much in a second (a guided step keeps it: its part is the LP's)
+            solver.parameters.use_lns_only = not guided and solver.parameters.num_workers >= LNS_ONLY_WORKERS
         solver.parameters.catch_sigint_signal = False
         if stopper:
             stopper.attach(solver)

@@ -1,0 +1,36 @@
+"""The neighbourhood search on a generated district: its steps keep every rule and lower shortfall."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import cesched
+from cesched.candidates import build_candidates, index_dataset, shortfall_hours
+from cesched.generate import write_district
+from cesched.solve import lns
+from cesched.solve.greedy import desk_plan, plan_state, top_up
+from cesched.solve.run import assignments_frame
+from cesched.solve.stages import SolverSettings
+
+
+@pytest.fixture(scope="module")
+def district(tmp_path_factory):
+    folder = write_district(tmp_path_factory.mktemp("district") / "d", n_staff=120, seed=3)
+    ds = cesched.load_dataset(folder)
+    ix = index_dataset(ds)
+    return ds, ix, build_candidates(ds, ix)
+
+
+@pytest.mark.parametrize("workers", [1, 2])  # with two, plain steps search with CP-SAT's LNS alone
+def test_steps_from_the_desk_plan_lower_shortfall_and_keep_every_rule(district, workers):
+    ds, ix, cand = district
+    state = plan_state(ix, cand, desk_plan(ix, cand, 0))
+    top_up(state)  # the search's own first move: what is left is the steps' to lower
+    start = state.chosen
+    settings = SolverSettings(time_limit=4.0, workers=workers, seed=0, deterministic=False)
+    chosen, stats = lns.improve_shortfall(ds, ix, cand, start.copy(), 4.0, settings)
+    assert stats.improving >= 1
+    judged = cesched.audit(ds, assignments_frame(ds, ix, cand, chosen))
+    assert judged.ok, judged.violations.to_string()
+    assert shortfall_hours(ix, cand, chosen).sum() < shortfall_hours(ix, cand, start).sum()
