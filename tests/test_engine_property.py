@@ -352,6 +352,16 @@ def test_stages_match_exhaustive_enumeration(ds):
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(datasets(max_staff=3, max_sessions=5))
+def test_stage_searches_by_cp_sat_lns_alone_still_reach_and_prove_every_optimum(ds):
+    # Large models search each stage with CP-SAT's neighbourhoods alone; the bound companion proves.
+    stages = importlib.import_module("cesched.solve.stages")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(stages, "LNS_ONLY_ABOVE_PAIRS", 0, raising=True)
+        check_against_enumeration(ds, OPTIONS)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(datasets(max_staff=3, max_sessions=5))
 def test_the_neighbourhood_search_path_keeps_rules_and_optimum(ds):
     # Large districts first improve shortfall by neighbourhood search, then run the stages from its plan;
     # force that path on a tiny dataset (short time limit: the search runs for a share of it).
