@@ -28,6 +28,13 @@ from .stages import LocksInfeasible, Progress, SolverSettings, Stopper, gap_of, 
 #: pairs, 60 s: the model alone ended at 390.5-471 h over runs, neighbourhoods first at 350-372.5 h)
 LNS_ABOVE_PAIRS = 10_000
 LNS_SHARE = 0.75  # at 3,000 staff the full model found nothing in its share of stage 1
+#: up to this many pairs the full model's stage searches (CP-SAT's LNS alone, see stages) gain
+#: more than the neighbourhoods from the same seconds, and get half the time instead (60 s,
+#: seeds 0-3: Qingshan, 19,992 pairs, mean 1,867.4 -> 1,847.1 h; 300 staff forbid, 13,791 pairs,
+#: 30 s, 354.5 -> 351.9 h; not above: 700 staff, 40,000 pairs, 2,495 / 2,551.5 -> 2,498 / 2,581 h,
+#: 1,000 staff 5,474 / 5,429.5 -> 5,584.5 / 5,561 h)
+SMALL_MODEL_PAIRS = 25_000
+SMALL_MODEL_LNS_SHARE = 0.5
 #: most of the time limit the LP bound may take (300 staff: 2 s)
 LP_SHARE = 0.2
 #: nor is it started with less than this: reading the rows and starting HiGHS alone took 0.5 s at
@@ -147,7 +154,8 @@ def _staged(dataset, ix, cand, start, bounds, settings, deadline, seconds, stats
     if lns_ran:
         t = time.monotonic()
         # deterministic runs share the limit in CP-SAT's deterministic seconds, never the wall clock
-        share = LNS_SHARE * (settings.time_limit if settings.deterministic else max(0.0, deadline - t))
+        share = lns_share(cand.n_pairs, settings) * (
+            settings.time_limit if settings.deterministic else max(0.0, deadline - t))
         start, lns = improve_shortfall(dataset, ix, cand, start, share, settings,
                                        progress, stopper, bounds["shortfall_hours"], anchor.locked,
                                        strict=anchor.previous is not None, guide=guide)
@@ -156,13 +164,22 @@ def _staged(dataset, ix, cand, start, bounds, settings, deadline, seconds, stats
     t = time.monotonic()
     stage_settings = settings
     if settings.deterministic:
-        stage_settings = replace(settings, time_limit=settings.time_limit * ((1 - LNS_SHARE) if lns_ran else 1))
+        stage_settings = replace(settings, time_limit=settings.time_limit * (
+            (1 - lns_share(cand.n_pairs, settings)) if lns_ran else 1))
     outcome = run_stages(pm, objective, stage_settings, progress, stopper, incumbent=start,
                          deadline=None if settings.deterministic else max(deadline, t + 0.1),
                          term_bounds=bounds)
     seconds["solve"] = time.monotonic() - t
     chosen = outcome.chosen if outcome.chosen is not None else start
     return chosen, outcome.results
+
+
+def lns_share(n_pairs: int, settings: SolverSettings) -> float:
+    """Share of the time the neighbourhoods take before the full model's stages. The smaller
+    share pays only through the stages' LNS-only search, which runs beside the bound companion:
+    not in deterministic or one-worker runs."""
+    lns_only_stages = not settings.deterministic and settings.workers >= 2
+    return SMALL_MODEL_LNS_SHARE if lns_only_stages and n_pairs <= SMALL_MODEL_PAIRS else LNS_SHARE
 
 
 def _neighbourhoods_only(dataset, ix, cand, start, bounds, settings, deadline, seconds, stats, progress, stopper,
