@@ -68,7 +68,7 @@ def main() -> None:
     ap.add_argument("--sizes", default="300,3000")
     ap.add_argument("--modes", default="forbid,allow")
     ap.add_argument("--time-limit", type=float, default=60)
-    ap.add_argument("--workers", type=int, default=8)
+    ap.add_argument("--workers", type=int, default=4, help="CP-SAT workers (the engine's default)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--cache", type=Path, default=Path("/tmp/cesched-bench"))
     ap.add_argument("--out", type=Path, default=None, help="Markdown file for the table")
