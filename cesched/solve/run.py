@@ -21,7 +21,7 @@ from .options import SolveOptions
 from .plan import Plan, StageResult
 from .relax import LP_BOUND_MAX_PAIRS, lp_relaxation
 from .replan import anchors, changes_frame, check_locks, wanted_keys
-from .stages import LocksInfeasible, Progress, SolverSettings, Stopper, gap_of, run_stages
+from .stages import LocksInfeasible, Progress, SolverSettings, Stopper, companion_runs, gap_of, run_stages
 
 #: above this many candidate pairs one CP-SAT model is too slow to improve a plan on its own, so a
 #: neighbourhood search on shortfall runs first for LNS_SHARE of the time limit (300 staff, 13,791
@@ -151,11 +151,11 @@ def _staged(dataset, ix, cand, start, bounds, settings, deadline, seconds, stats
             guide = lp.pairs
             seconds["lp_bound"] = time.monotonic() - t
     lns_ran = cand.n_pairs > LNS_ABOVE_PAIRS or settings.deterministic  # one worker needs the head start
+    share_of_time = lns_share(cand.n_pairs, settings)
     if lns_ran:
         t = time.monotonic()
         # deterministic runs share the limit in CP-SAT's deterministic seconds, never the wall clock
-        share = lns_share(cand.n_pairs, settings) * (
-            settings.time_limit if settings.deterministic else max(0.0, deadline - t))
+        share = share_of_time * (settings.time_limit if settings.deterministic else max(0.0, deadline - t))
         start, lns = improve_shortfall(dataset, ix, cand, start, share, settings,
                                        progress, stopper, bounds["shortfall_hours"], anchor.locked,
                                        strict=anchor.previous is not None, guide=guide)
@@ -164,8 +164,7 @@ def _staged(dataset, ix, cand, start, bounds, settings, deadline, seconds, stats
     t = time.monotonic()
     stage_settings = settings
     if settings.deterministic:
-        stage_settings = replace(settings, time_limit=settings.time_limit * (
-            (1 - lns_share(cand.n_pairs, settings)) if lns_ran else 1))
+        stage_settings = replace(settings, time_limit=settings.time_limit * ((1 - share_of_time) if lns_ran else 1))
     outcome = run_stages(pm, objective, stage_settings, progress, stopper, incumbent=start,
                          deadline=None if settings.deterministic else max(deadline, t + 0.1),
                          term_bounds=bounds)
@@ -178,8 +177,7 @@ def lns_share(n_pairs: int, settings: SolverSettings) -> float:
     """Share of the time the neighbourhoods take before the full model's stages. The smaller
     share pays only through the stages' LNS-only search, which runs beside the bound companion:
     not in deterministic or one-worker runs."""
-    lns_only_stages = not settings.deterministic and settings.workers >= 2
-    return SMALL_MODEL_LNS_SHARE if lns_only_stages and n_pairs <= SMALL_MODEL_PAIRS else LNS_SHARE
+    return SMALL_MODEL_LNS_SHARE if companion_runs(settings) and n_pairs <= SMALL_MODEL_PAIRS else LNS_SHARE
 
 
 def _neighbourhoods_only(dataset, ix, cand, start, bounds, settings, deadline, seconds, stats, progress, stopper,

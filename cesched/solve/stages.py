@@ -255,13 +255,19 @@ def _judge(pm: PlanModel, solver: cp_model.CpSolver, status, companion: "BoundCo
                        "(an empty plan is always feasible)")
 
 
+def companion_runs(settings: SolverSettings) -> bool:
+    """Whether the bound companion runs beside a stage's search (it takes one worker, and its
+    thread's timing would make a deterministic run differ)."""
+    return not settings.deterministic and settings.workers >= 2
+
+
 def _search(pm: PlanModel, settings: SolverSettings, budget: float, wall_deadline: float, name: str,
             scale: int, progress: Progress | None, stopper: Stopper | None, floor: float = -math.inf):
     """One stage's CP-SAT search (with the bound companion beside it): (solver, status, companion,
     reporter, seconds), or None when a stop came before the search began."""
     solver = cp_model.CpSolver()
     companion = None
-    if not settings.deterministic and settings.workers >= 2:
+    if companion_runs(settings):
         def on_bound(value: float) -> None:
             if reporter.best is not None and reporter.best <= value + 1e-9:
                 solver.stop_search()  # the companion proved the search's plan optimal
