@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .arrays import range_indices
 from .domain.dataset import Dataset
 from .timeline import Roster, iso_week, to_minutes
 
@@ -181,11 +182,6 @@ class Candidates:
 #: a subset looks up the meeting rows of its pairs (rather than masking all rows) when it keeps
 #: fewer pairs than the rows over this factor
 SPARSE_SUBSET_FACTOR = 32
-
-
-def range_indices(lo: np.ndarray, count: np.ndarray) -> np.ndarray:
-    """The indices lo[k], lo[k] + 1, ..., lo[k] + count[k] - 1 of every k, concatenated."""
-    return np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
 
 
 def _block_pairs(ix: Indexed, by_field: list[np.ndarray], staff: np.ndarray, runnable: np.ndarray,

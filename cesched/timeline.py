@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .arrays import range_indices
+
 SPAN = np.int64(1) << 40  # minutes of one person's key range: far beyond any calendar
 MINUTES_PER_DAY = 1440
 
@@ -115,8 +117,7 @@ class Roster:
             hi = np.searchsorted(m.start_key, p + b[sel], side="left")
             count = np.maximum(hi - lo, 0)
             q = np.repeat(sel, count)
-            offs = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
-            idx = np.repeat(lo, count) + offs
+            idx = range_indices(lo, count)
             base = np.repeat(p, count)
             q_all.append(q)
             s_all.append(np.maximum(m.start_key[idx] - base, a[q]))

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..candidates import Indexed, range_indices
+from ..arrays import range_indices
+from ..candidates import Indexed
 from .sweep import maximal_active_sets
 
 

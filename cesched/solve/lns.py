@@ -16,7 +16,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 from ortools.sat.python import cp_model
 
-from ..candidates import HOURS_SCALE, Candidates, Indexed, range_indices, subset
+from ..arrays import range_indices
+from ..candidates import HOURS_SCALE, Candidates, Indexed, subset
 from ..domain.dataset import Dataset
 from ..model.builder import build_model
 from .greedy import PlanState, plan_state, slices, top_up
@@ -90,6 +91,15 @@ def _neighbourhood(rng, ix: Indexed, cand: Candidates, look: _Index, chosen: np.
         if size >= target_pairs:
             break
     return free
+
+
+def _next_target(target: int, status, deterministic_time: float, n_pairs: int) -> int:
+    """Grow the neighbourhood after a step CP-SAT closed, shrink it after one it could not."""
+    if status == cp_model.OPTIMAL:
+        return min(int(target * 1.3), 2 * n_pairs + 1000)
+    if status != cp_model.FEASIBLE or deterministic_time > 0.8 * STEP_SECONDS:
+        return max(1000, int(target * 0.7))
+    return target
 
 
 def _guided(rng, ix: Indexed, cand: Candidates, chosen: np.ndarray, guide: np.ndarray):
@@ -243,12 +253,8 @@ def improve_shortfall(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.nda
         stats.steps += 1
         dtime_left -= solver.response_proto.deterministic_time
         whole = bool(keep.all())  # the neighbourhood was the whole problem
-        if guided:
-            pass  # its size is the LP's to decide, not the target's
-        elif status == cp_model.OPTIMAL:
-            target = min(int(target * 1.3), 2 * cand.n_pairs + 1000)
-        elif status != cp_model.FEASIBLE or solver.response_proto.deterministic_time > 0.8 * STEP_SECONDS:
-            target = max(1000, int(target * 0.7))
+        if not guided:  # a guided step's size is the LP's to decide, not the target's
+            target = _next_target(target, status, solver.response_proto.deterministic_time, cand.n_pairs)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             continue
         solved = pm.chosen(list(solver.response_proto.solution))
