@@ -24,9 +24,14 @@ from .greedy import PlanState, plan_state, slices, top_up
 from .stages import DETERMINISTIC_WALL_FACTOR, Progress, SolverSettings, Stopper
 
 
-#: per neighbourhood: many small steps beat a few long ones (3,000 staff, 60 s: steps of 2 s reached
-#: 23,412 h, of 1 s 22,831.5 h, of 0.5 s 23,113 h)
-STEP_SECONDS = 1.0
+#: per neighbourhood: many small steps beat a few long ones. Nearly every step improves the plan
+#: (3,000 staff, 60 s: 46 of 46), so the steps are bound by time, not by their neighbourhoods.
+#: 2026-11-27, 4 workers, seeds 0-3: 3,000 staff "allow" 60 s, 1 s steps 5,954.6 h mean, 0.5 s
+#: 5,814.4 h (better for every seed), 0.3 s 6,298.5 / 6,479.5 h (seeds 0, 1), 2 s 6,509 / 6,779.5 h;
+#: "forbid" 0.5 s 18,054 / 18,013.5 h against 18,196 / 18,334 h; 20,000 staff 200 s 153,475 h
+#: against 153,705.5 h; 300 staff 30 s 356.25 h mean either way. (Before the LNS-only steps and
+#: the folded minimums, 0.5 s had been worse: 23,113 h against 22,831.5 h.)
+STEP_SECONDS = 0.5
 STEP_WORKERS = 2
 #: a plain step searches with CP-SAT's neighbourhoods alone from this many workers (measured with
 #: two, 30-60 s: 300 staff "forbid" mean of four seeds 369 -> 358.75 h, 3,000 staff "allow"
