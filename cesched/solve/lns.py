@@ -247,7 +247,7 @@ def improve_shortfall(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.nda
         else:
             solver.parameters.max_time_in_seconds = max(0.2, min(step_seconds, deadline - time.monotonic()))
             # CP-SAT's own neighbourhoods inside the step's: its full search neither closes nor
-            # improves a step much in a second (a guided step keeps it: its part is the LP's)
+            # improves a step much in its half second (a guided step keeps it: its part is the LP's)
             solver.parameters.use_lns_only = not guided and solver.parameters.num_workers >= LNS_ONLY_WORKERS
         solver.parameters.catch_sigint_signal = False
         if stopper:
