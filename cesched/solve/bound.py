@@ -21,16 +21,9 @@ def flow_bound(ix: Indexed, cand: Candidates) -> int:
     need = ix.need
     if cand.n_pairs == 0:
         return int(need.sum())
-    hours = ix.session_hours[cand.pair_session]
-    cat = ix.session_category[cand.pair_session]
-    course = ix.session_course[cand.pair_session]
-    person_cat = cand.pair_staff * 2 + cat
-    gain = np.minimum(hours, need[cand.pair_staff, cat])
+    gain, pc_ids, pc_of_pair, pco_of_pair = _pair_keys(ix, cand)
     # nodes: 0 source, 1 sink, person-category, person-course, session
-    pc_ids, pc_of_pair = np.unique(person_cat, return_inverse=True)
-    pco_ids, pco_of_pair = np.unique(cand.pair_staff.astype(np.int64) * len(ix.course_ids) + course,
-                                     return_inverse=True)
-    n_pc, n_pco = len(pc_ids), len(pco_ids)
+    n_pc, n_pco = len(pc_ids), int(pco_of_pair.max()) + 1
     pc_node = 2 + np.arange(n_pc)
     pco_node = 2 + n_pc + np.arange(n_pco)
     session_node = 2 + n_pc + n_pco + np.arange(len(ix.session_ids))
@@ -38,13 +31,29 @@ def flow_bound(ix: Indexed, cand: Candidates) -> int:
     np.maximum.at(pco_cap, pco_of_pair, gain)
     pco_pc = np.zeros(n_pco, dtype=np.int64)
     pco_pc[pco_of_pair] = pc_of_pair
+    del pc_of_pair  # per-pair arrays go as soon as they are used: 35.9 million pairs at 20,000 staff (allow)
     tails = np.concatenate([np.zeros(n_pc, np.int64), pc_node[pco_pc], pco_node[pco_of_pair], session_node])
+    del pco_of_pair
     heads = np.concatenate([pc_node, pco_node, session_node[cand.pair_session], np.ones(len(session_node), np.int64)])
     caps = np.concatenate([need[pc_ids // 2, pc_ids % 2], pco_cap, gain,
                            ix.session_capacity * ix.session_hours])
+    del gain
     solver = max_flow.SimpleMaxFlow()
     solver.add_arcs_with_capacity(tails, heads, caps)
+    del tails, heads, caps  # the solver holds its own copy
     status = solver.solve(0, 1)
     if status != solver.OPTIMAL:
         raise RuntimeError(f"max flow failed with status {status}")
     return int(need.sum() - solver.optimal_flow())
+
+
+def _pair_keys(ix: Indexed, cand: Candidates) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per pair: the hours it can close; the person-category keys and each pair's among them;
+    each pair's person-course (numbered in key order)."""
+    cat = ix.session_category[cand.pair_session]
+    gain = np.minimum(ix.session_hours[cand.pair_session], ix.need[cand.pair_staff, cat])
+    pc_ids, pc_of_pair = np.unique(cand.pair_staff * 2 + cat, return_inverse=True)
+    del cat
+    course = ix.session_course[cand.pair_session]
+    _, pco_of_pair = np.unique(cand.pair_staff.astype(np.int64) * len(ix.course_ids) + course, return_inverse=True)
+    return gain, pc_ids, pc_of_pair, pco_of_pair
