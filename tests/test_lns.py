@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import cesched
@@ -33,3 +34,20 @@ def test_steps_from_the_desk_plan_lower_shortfall_and_keep_every_rule(district, 
     judged = cesched.audit(ds, assignments_frame(ds, ix, cand, chosen))
     assert judged.ok, judged.violations.to_string()
     assert shortfall_hours(ix, cand, chosen).sum() < shortfall_hours(ix, cand, start).sum()
+
+
+def test_a_seeds_group_stops_growing_at_the_cap(district, monkeypatch):
+    """A seed with many candidate pairs and many seat holders frees at most the cap's worth of
+    pairs plus the one person who crossed it (allow mode at 20,000 staff had freed 45,000)."""
+    ds, ix, cand = district
+    chosen = desk_plan(ix, cand, 0)
+    short = plan_state(ix, cand, chosen).shortfall()
+    look = lns._Index(ix, cand)
+    pairs_of = look.staff_hi - look.staff_lo
+    cap = 3 * int(pairs_of.max())
+    uncapped = lns._neighbourhood(np.random.default_rng(0), ix, cand, look, chosen, short, target_pairs=1)
+    assert pairs_of[uncapped].sum() > cap + pairs_of.max()  # a whole group is larger than the cap
+    monkeypatch.setattr(lns, "STEP_MAX_FREED_PAIRS", cap)
+    capped = lns._neighbourhood(np.random.default_rng(0), ix, cand, look, chosen, short, target_pairs=1)
+    assert cap <= pairs_of[capped].sum() < cap + pairs_of.max()
+    assert (capped <= uncapped).all()  # the same group, cut short

@@ -31,7 +31,7 @@ def flow_bound(ix: Indexed, cand: Candidates) -> int:
     np.maximum.at(pco_cap, pco_of_pair, gain)
     pco_pc = np.zeros(n_pco, dtype=np.int64)
     pco_pc[pco_of_pair] = pc_of_pair
-    del pc_of_pair  # per-pair arrays go as soon as they are used: 35.9 million pairs at 20,000 staff (allow)
+    del pc_of_pair  # per-pair arrays go once used: 35.9 million pairs at 20,000 staff (allow)
     tails = np.concatenate([np.zeros(n_pc, np.int64), pc_node[pco_pc], pco_node[pco_of_pair], session_node])
     del pco_of_pair
     heads = np.concatenate([pc_node, pco_node, session_node[cand.pair_session], np.ones(len(session_node), np.int64)])

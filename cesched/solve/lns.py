@@ -36,8 +36,9 @@ STEP_WORKERS = 2
 #: a seed's group (the seed and holders of seats it could take) stops growing once the step frees
 #: this many candidate pairs (later seeds, when the target asks for more, come alone): in allow
 #: mode people have many more pairs (20,000 staff: about 1,800 each), a group of 25 freed about
-#: 45,000 and its model (50,000-90,000 variables) took 0.8-1.4 s to build and mostly ended UNKNOWN. 2026-11-27, 60 s, seeds 0 and 1:
-#: 3,000 staff allow 5,323.5 / 5,449 h (5,773.5 h and 5,642-5,771 h without); 20,000 allow 200 s
+#: 45,000 and its model (50,000-90,000 variables) took 0.8-1.4 s to build and mostly ended
+#: UNKNOWN. 2026-11-27, 60 s, seeds 0 and 1: 3,000 staff allow 5,323.5 / 5,449 h (5,773.5 h and
+#: 5,642-5,771 h without; a cap of 5,000: 5,504.5 / 5,838 h); forbid neutral; 20,000 allow 200 s
 #: 32,275 h against 33,099 h (44 of 44 steps improving against 2 of 11). Cutting groups at the
 #: adaptive target instead was far worse (3,000 allow 6,908 / 7,122.5 h, forbid 18,910.5 /
 #: 18,740.5 h against 18,182.5 / 18,014.5 h): below this cap the groups stay whole.
