@@ -233,6 +233,7 @@ def improve_shortfall(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.nda
     best = int(short.sum())
     target = 4000
     dtime_left = seconds  # in deterministic mode the budget counts CP-SAT's deterministic seconds
+    allow_mode = ds.policy.rules.shift_overlap == "allow"
 
     def has_time() -> bool:
         if settings.deterministic:
@@ -267,7 +268,7 @@ def improve_shortfall(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.nda
             # CP-SAT's own neighbourhoods inside the step's: its full search neither closes nor
             # improves a step much in its half second (a guided step keeps it: its part is the LP's)
             solver.parameters.use_lns_only = not guided and solver.parameters.num_workers >= LNS_ONLY_WORKERS
-        if ds.policy.rules.shift_overlap == "allow":
+        if allow_mode:
             solver.parameters.max_presolve_iterations = ALLOW_PRESOLVE_ROUNDS
         solver.parameters.catch_sigint_signal = False
         if stopper:
