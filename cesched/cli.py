@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .figures import figure
 from .io.dataset_files import load_dataset
 from .problems import DatasetError
 
@@ -117,7 +118,7 @@ def audit_command(dataset: str, plan: str, limit: int) -> None:
     click.echo(f"assignments: {k.assignments}, compliant staff: {k.staff_compliant}, "
                f"sessions running: {k.sessions_running}, cancelled: {k.sessions_cancelled}")
     for i, (name, label) in enumerate(KPI_LABELS.items(), start=1):
-        click.echo(f"  {i}. {label:<38}{getattr(k, name):>14,.6g}")
+        click.echo(f"  {i}. {label:<38}{figure(getattr(k, name)):>14}")
     sys.exit(1 if len(v) else 0)
 
 
@@ -177,13 +178,13 @@ class _Live:
         if self.quiet:
             return
         gap = 0.0 if value == 0 else max(0.0, (value - bound) / abs(value)) * 100
-        text = (f"[{time.monotonic() - self.t0:7.1f}s] {stage:<26} best {value:>12,.6g}  "
-                f"bound {bound:>12,.6g}  gap {gap:5.1f}%")
+        text = (f"[{time.monotonic() - self.t0:7.1f}s] {stage:<26} best {figure(value):>12}  "
+                f"bound {figure(bound):>12}  gap {gap:5.1f}%")
         click.echo(("\r" + text) if self.tty else text, err=True, nl=not self.tty)
 
     def region(self, run) -> None:
         self.note(f"[{time.monotonic() - self.t0:7.1f}s] region {run.region}: {run.staff:,} staff, "
-                  f"{run.sessions:,} sessions, {run.status}, shortfall {run.shortfall_hours:,.6g} h "
+                  f"{run.sessions:,} sessions, {run.status}, shortfall {figure(run.shortfall_hours)} h "
                   f"({run.seconds:.0f} s)")
 
     def note(self, text: str) -> None:

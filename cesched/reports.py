@@ -7,6 +7,7 @@ from typing import Any
 
 from . import __version__
 from .domain.dataset import Dataset
+from .figures import figure
 from .io.plan_files import write_plan_folder
 from .solve.plan import Plan
 
@@ -71,8 +72,8 @@ def format_summary(plan: Plan) -> str:
     lines = [f"status: {plan.status}" + ("  (interrupted: best plan so far)" if plan.interrupted else "")]
     lines.append(f"{'stage':<32}{'value':>14}{'bound':>14}{'gap':>8}  proof")
     for i, s in enumerate(plan.stages, start=1):
-        value = "-" if s.value is None else f"{s.value:,.6g}"
-        bound = "-" if s.bound is None else f"{s.bound:,.6g}"
+        value = "-" if s.value is None else figure(s.value)
+        bound = "-" if s.bound is None else figure(s.bound)
         gap = "-" if s.gap is None else f"{100 * s.gap:.1f}%"
         proof = {"optimal": "optimal", "feasible": "not proven", "skipped": "skipped (not optimised)",
                  "no_solution": "no plan found", "ignored": "weight 0"}[s.status]
@@ -81,7 +82,7 @@ def format_summary(plan: Plan) -> str:
     lines.append(f"assignments: {k.assignments}, compliant staff: {k.staff_compliant}, "
                  f"sessions running: {k.sessions_running}, cancelled: {k.sessions_cancelled}")
     for name, label in KPI_LABELS.items():
-        lines.append(f"  {label:<38}{getattr(k, name):>14,.6g}")
+        lines.append(f"  {label:<38}{figure(getattr(k, name)):>14}")
     secs = ", ".join(f"{k} {v:.1f}s" for k, v in plan.seconds.items())
     lines.append(f"time: {secs}")
     return "\n".join(lines)

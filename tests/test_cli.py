@@ -7,9 +7,11 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from cesched.cli import main
+from cesched.figures import figure
 
 DATA = Path(__file__).parent / "data"
 SAMPLES = DATA / "samples"
@@ -97,12 +99,19 @@ def test_audit_passes_an_engine_plan_and_flags_a_broken_one(tmp_path):
     clean = run("audit", str(SAMPLES / "tiny-forbid"), str(out))
     assert clean.exit_code == 0 and "every rule holds" in clean.output
     assert "1. shortfall (credit h)" in clean.output and "566" in clean.output
+    assert "44,820" in clean.output  # training minutes, in the summary's number format
     broken = tmp_path / "assignments.csv"
     rows = (out / "assignments.csv").read_text().splitlines()
     broken.write_text("\n".join(rows + [rows[1]]) + "\n")  # the same pair twice
     result = run("audit", str(SAMPLES / "tiny-forbid"), str(broken))
     assert result.exit_code == 1
     assert "duplicate_assignment" in result.output
+
+
+@pytest.mark.parametrize("value, shown", [(1_660_680.0, "1,660,680"), (1588.484, "1,588.48"), (43.5, "43.5"),
+                                          (0.0, "0"), (-0.001, "0"), (100.0, "100"), (-12.25, "-12.25")])
+def test_figures_are_never_in_exponent_form(value, shown):
+    assert figure(value) == shown
 
 
 def test_audit_of_a_file_without_the_columns_exits_2(tmp_path):
