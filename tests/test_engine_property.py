@@ -362,6 +362,13 @@ def test_stage_searches_by_cp_sat_lns_alone_still_reach_and_prove_every_optimum(
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(datasets(max_staff=3, max_sessions=5))
+def test_small_models_with_one_complete_worker_beside_neighbourhoods_reach_every_optimum(ds):
+    # four workers: the companion, one complete search worker, two running CP-SAT's neighbourhoods
+    check_against_enumeration(ds, cesched.SolveOptions(time_limit_seconds=10, workers=4, seed=0))
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(datasets(max_staff=3, max_sessions=5))
 def test_the_neighbourhood_search_path_keeps_rules_and_optimum(ds):
     # Large districts first improve shortfall by neighbourhood search, then run the stages from its plan;
     # force that path on a tiny dataset (short time limit: the search runs for a share of it).

@@ -31,6 +31,14 @@ FIRST_STAGE_SHARE = 0.7
 #: seeds 0 and 1: stage 1 ended at 350 / 350 h against 356 / 360.5 h; 30 s, seeds 0-3: mean 354.5 h
 #: against 358.75 h)
 LNS_ONLY_ABOVE_PAIRS = 10_000
+#: below it, one search worker runs CP-SAT's complete search and the others its neighbourhoods
+#: (by default three workers all search the whole model). 2026-11-27, 30 s, seeds 0 and 1:
+#: 100 staff "allow" overlap 12,430 / 16,565 min against 21,540 / 26,380; 100 staff "forbid" rest
+#: breaches 62 / 64 against 74 / 63; 120 staff (small-gb18030, 60 s) overload 3,858 / 3,847 h
+#: against 3,901 / 3,884.5 h, 200 staff "forbid" shortfall 496 / 501 h against 499 / 565 h;
+#: earlier stages equal, 200 staff "allow" within noise. Neighbourhoods alone did as well or
+#: better on most of these but lost the proof of stage 1 at 100 staff ("forbid").
+SMALL_MODEL_FULL_WORKERS = 1
 
 #: called on every improving solution: (stage name, value, bound, elapsed seconds)
 Progress = Callable[[str, float, float, float], None]
@@ -200,9 +208,14 @@ class _Attempt:
 
 
 def _configure(solver: cp_model.CpSolver, settings: SolverSettings, budget: float, wall_deadline: float,
-               companion: "BoundCompanion | None") -> None:
+               companion: "BoundCompanion | None", n_pairs: int) -> None:
     p = solver.parameters
     p.num_workers = settings.workers - (1 if companion else 0)
+    if companion is not None:  # it proves the bound: the search workers may look for plans only
+        if n_pairs > LNS_ONLY_ABOVE_PAIRS:
+            p.use_lns_only = True
+        else:
+            p.num_full_subsolvers = SMALL_MODEL_FULL_WORKERS
     p.random_seed = settings.seed
     p.catch_sigint_signal = False
     if settings.deterministic:
@@ -277,8 +290,7 @@ def _search(pm: PlanModel, settings: SolverSettings, budget: float, wall_deadlin
         budget = max(0.1, min(budget, wall_deadline - time.monotonic()))
         if companion:
             companion.solver.parameters.max_time_in_seconds = budget
-    _configure(solver, settings, budget, wall_deadline, companion)
-    solver.parameters.use_lns_only = companion is not None and len(pm.x) > LNS_ONLY_ABOVE_PAIRS
+    _configure(solver, settings, budget, wall_deadline, companion, len(pm.x))
     reporter = _Reporter(name, scale, time.monotonic(), progress, companion, floor)
     if stopper:
         stopper.attach(solver)
