@@ -358,3 +358,16 @@ def test_a_stage_whose_plan_meets_an_outside_bound_is_not_searched():
     first, second = outcome.results[:2]
     assert (first.status, first.value, first.bound, first.solutions, first.seconds) == ("optimal", 12, 12, 0, 0.0)
     assert second.status == "optimal" and second.value == 6  # still searched, and fairness still won
+
+
+@pytest.mark.parametrize("remaining, number, left, warmup, budget", [
+    (10.0, 0, 8, None, 7.0),     # the first stage takes its share
+    (8.0, 1, 4, None, 2.0),      # later ones an even share
+    (8.0, 1, 4, 0.5, 2.0),       # ... when it covers three times the last search's warm-up
+    (8.0, 1, 6, 1.6, 4.8),       # else three warm-ups, taken from the stages after it
+    (3.0, 5, 3, 1.6, 3.0),       # never more than is left
+])
+def test_stage_budgets(remaining, number, left, warmup, budget):
+    from cesched.solve.stages import stage_budget
+
+    assert stage_budget(remaining, number, left, warmup) == pytest.approx(budget)

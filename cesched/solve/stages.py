@@ -40,6 +40,13 @@ LNS_ONLY_ABOVE_PAIRS = 10_000
 #: better on most of these but lost the proof of stage 1 at 100 staff ("forbid").
 SMALL_MODEL_FULL_WORKERS = 1
 
+#: a later stage gets at least this many times the seconds the last stage's search took to its
+#: first plan (CP-SAT's presolve, the hint being complete), while time is left: an even share
+#: below that ends in presolve with little found. Qingshan (presolve 1.6 s), one stage-1 plan
+#: held, 8 s for the rest, seeds 0-2: rest breaches 403 / 401 / 402 and overload 27,186-27,213 h,
+#: the last three stages skipped, against 405 and 27,231 h with all searched for 1.0-1.4 s each.
+STAGE_WARMUP_FACTOR = 3.0
+
 #: called on every improving solution: (stage name, value, bound, elapsed seconds)
 Progress = Callable[[str, float, float, float], None]
 
@@ -159,10 +166,14 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
         self.floor = floor  # a bound proved outside CP-SAT: a plan that meets it ends the search
         self.count = 0
         self.best: float | None = None
+        self.first_seconds: float | None = None  # when the first plan came: CP-SAT's presolve is over
+
 
     def on_solution_callback(self) -> None:
         self.count += 1
         self.best = self.objective_value
+        if self.first_seconds is None:
+            self.first_seconds = time.monotonic() - self.start
         companion = self.companion
         bound = max(self.best_objective_bound, self.floor, companion.live_bound if companion else -math.inf)
         if self.best <= bound + 1e-9 or (companion is not None and companion.proven):
@@ -327,6 +338,18 @@ def _outside_bound(attempt: _Attempt, floor: float) -> _Attempt:
     return _Attempt(attempt.chosen, attempt.value, bound, "optimal" if bound >= attempt.value else "feasible")
 
 
+def stage_budget(remaining: float, number: int, left: int, warmup: float | None) -> float:
+    """Seconds for stage ``number`` (0-based) of which ``left`` remain, stages after it included:
+    the first takes FIRST_STAGE_SHARE, the others an even share, but at least STAGE_WARMUP_FACTOR
+    times ``warmup`` (the last search's seconds to its first plan; None in deterministic runs,
+    whose budget is in deterministic seconds) while ``remaining`` allows. Stages later in the
+    order yield first: the time a stage leaves when it ends early goes on to the next."""
+    budget = remaining * (FIRST_STAGE_SHARE if number == 0 and left > 1 else 1.0 / left)
+    if warmup is not None:
+        budget = max(budget, STAGE_WARMUP_FACTOR * warmup)
+    return min(remaining, budget)
+
+
 def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettings,
                progress: Progress | None = None, stopper: Stopper | None = None,
                incumbent: np.ndarray | None = None, deadline: float | None = None,
@@ -342,6 +365,7 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
     dtime_left = settings.time_limit
     stages = list(objective.stages)
     chosen = incumbent  # the plan every stage starts from and falls back to
+    warmup = None  # seconds the last search took to its first plan
     halted = False  # after an interruption or a stage with no plan, later stages are reported skipped
     for number, terms in enumerate(stages):
         name = "+".join(terms)
@@ -365,7 +389,7 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
                                                bound=value, gap=0.0, seconds=0.0, solutions=0))
             continue
         left = len(stages) - number
-        budget = remaining * (FIRST_STAGE_SHARE if number == 0 and left > 1 else 1.0 / left)
+        budget = stage_budget(remaining, number, left, warmup)
         pm.model.minimize(expr)
         start = _hint(pm, chosen)
         floor = _outside_floor(terms, objective, scale, term_bounds)
@@ -381,6 +405,8 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
             halted = True
             continue
         solver, status, companion, reporter, seconds = searched
+        if start is not None and not settings.deterministic:  # no first plan at all: presolve took it all
+            warmup = reporter.first_seconds if reporter.first_seconds is not None else max(warmup or 0.0, seconds)
         dtime_left -= solver.response_proto.deterministic_time
         attempt = _judge(pm, solver, status, companion, expr, start, chosen)
         if attempt is None:
