@@ -405,8 +405,6 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
             halted = True
             continue
         solver, status, companion, reporter, seconds = searched
-        if start is not None and not settings.deterministic:  # no first plan at all: presolve took it all
-            warmup = reporter.first_seconds if reporter.first_seconds is not None else max(warmup or 0.0, seconds)
         dtime_left -= solver.response_proto.deterministic_time
         attempt = _judge(pm, solver, status, companion, expr, start, chosen)
         if attempt is None:
@@ -416,6 +414,11 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
             halted = True
             continue
         attempt = _outside_bound(attempt, floor)
+        if start is not None and not settings.deterministic:
+            if reporter.first_seconds is not None:
+                warmup = reporter.first_seconds
+            elif attempt.status != "optimal":  # no plan, no proof: presolve took the whole budget
+                warmup = max(warmup or 0.0, seconds)
         chosen = attempt.chosen
         outcome.results.append(StageResult(
             name=name, terms=terms, status=attempt.status, value=attempt.value / scale,
