@@ -204,6 +204,37 @@ def _sub_problem(ix: Indexed, cand: Candidates, chosen: np.ndarray, free: np.nda
     return residual, keep, fixed
 
 
+def _step_model(ds: Dataset, residual: Indexed, sub: Candidates, fixed: np.ndarray, current: np.ndarray):
+    """A step's shortfall model over its pairs, hinted with the plan's part (a complete hint)."""
+    pm = build_model(ds, residual, sub, terms=("shortfall_hours",), fixed=fixed)
+    pm.model.minimize(pm.term("shortfall_hours").expr())
+    hint = pm.complete(current)
+    pm.model.proto.solution_hint.vars.extend(range(len(hint)))
+    pm.model.proto.solution_hint.values.extend(hint)
+    return pm
+
+
+def _step_solver(settings: SolverSettings, step: int, guided: bool, allow_mode: bool,
+                 seconds: float) -> cp_model.CpSolver:
+    """CP-SAT set up for one step of ``seconds`` (deterministic seconds in a deterministic run)."""
+    solver = cp_model.CpSolver()
+    p = solver.parameters
+    p.num_workers = min(settings.workers, STEP_WORKERS)
+    p.random_seed = settings.seed + step
+    if settings.deterministic:  # one worker and a deterministic limit: the same steps every run
+        p.num_workers = 1
+        p.max_deterministic_time = seconds
+    else:
+        p.max_time_in_seconds = max(0.2, seconds)
+        # CP-SAT's own neighbourhoods inside the step's: its full search neither closes nor
+        # improves a step much in its half second (a guided step keeps it: its part is the LP's)
+        p.use_lns_only = not guided and p.num_workers >= LNS_ONLY_WORKERS
+    if allow_mode:
+        p.max_presolve_iterations = ALLOW_PRESOLVE_ROUNDS
+    p.catch_sigint_signal = False
+    return solver
+
+
 def _move(state: PlanState, dropped: np.ndarray, taken: np.ndarray) -> None:
     """Drop then take the given pairs (drops first, so takes find their room)."""
     staff = state.cand.pair_staff
@@ -249,28 +280,11 @@ def improve_shortfall(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.nda
             free = _neighbourhood(rng, ix, cand, look, chosen, short, target)
         residual, keep, fixed = _sub_problem(ix, cand, chosen, free, locked, (look.staff_lo, look.staff_hi),
                                              settled)
-        step_seconds = GUIDED_SECONDS if guided else STEP_SECONDS
-        sub = subset(cand, keep)
-        pm = build_model(ds, residual, sub, terms=("shortfall_hours",), fixed=fixed)
         current = chosen[keep]
-        pm.model.minimize(pm.term("shortfall_hours").expr())
-        hint = pm.complete(current)
-        pm.model.proto.solution_hint.vars.extend(range(len(hint)))
-        pm.model.proto.solution_hint.values.extend(hint)
-        solver = cp_model.CpSolver()
-        solver.parameters.num_workers = min(settings.workers, STEP_WORKERS)
-        solver.parameters.random_seed = settings.seed + stats.steps
-        if settings.deterministic:  # one worker and a deterministic limit: the same steps every run
-            solver.parameters.num_workers = 1
-            solver.parameters.max_deterministic_time = min(step_seconds, dtime_left)
-        else:
-            solver.parameters.max_time_in_seconds = max(0.2, min(step_seconds, deadline - time.monotonic()))
-            # CP-SAT's own neighbourhoods inside the step's: its full search neither closes nor
-            # improves a step much in its half second (a guided step keeps it: its part is the LP's)
-            solver.parameters.use_lns_only = not guided and solver.parameters.num_workers >= LNS_ONLY_WORKERS
-        if allow_mode:
-            solver.parameters.max_presolve_iterations = ALLOW_PRESOLVE_ROUNDS
-        solver.parameters.catch_sigint_signal = False
+        pm = _step_model(ds, residual, subset(cand, keep), fixed, current)
+        left = dtime_left if settings.deterministic else deadline - time.monotonic()
+        solver = _step_solver(settings, stats.steps, guided, allow_mode,
+                              min(GUIDED_SECONDS if guided else STEP_SECONDS, left))
         if stopper:
             stopper.attach(solver)
         status = solver.solve(pm.model)
