@@ -168,7 +168,6 @@ class _Reporter(cp_model.CpSolverSolutionCallback):
         self.best: float | None = None
         self.first_seconds: float | None = None  # when the first plan came: CP-SAT's presolve is over
 
-
     def on_solution_callback(self) -> None:
         self.count += 1
         self.best = self.objective_value
