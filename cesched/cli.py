@@ -17,6 +17,7 @@ from .figures import figure
 from .io.dataset_files import load_dataset
 from .problems import DatasetError
 
+EXIT_BROKEN_RULE = 1
 EXIT_INPUT = 2
 
 
@@ -119,7 +120,7 @@ def audit_command(dataset: str, plan: str, limit: int) -> None:
                f"sessions running: {k.sessions_running}, cancelled: {k.sessions_cancelled}")
     for i, (name, label) in enumerate(KPI_LABELS.items(), start=1):
         click.echo(f"  {i}. {label:<38}{figure(getattr(k, name)):>14}")
-    sys.exit(1 if len(v) else 0)
+    sys.exit(EXIT_BROKEN_RULE if len(v) else 0)
 
 
 @main.command()
@@ -292,3 +293,10 @@ def solve(dataset: str, out: str, time_limit: float | None, workers: int | None,
         live.note("")
         click.echo(format_summary(plan))
         click.echo(f"plan written to {path}")
+    if not plan.valid:
+        counts = plan.violations["rule"].value_counts()
+        click.echo(f"error: the plan breaks {len(plan.violations)} rule instance(s) ("
+                   + ", ".join(f"{r} {n}" for r, n in counts.items())
+                   + f"), listed in {Path(path) / 'violations.csv'}. This is a defect in cesched: do not "
+                   "publish the plan; please report it with the dataset.", err=True)
+        sys.exit(EXIT_BROKEN_RULE)

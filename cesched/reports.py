@@ -42,6 +42,7 @@ def plan_summary(plan: Plan, dataset: Dataset) -> dict[str, Any]:
         "solver_parameters": plan.solver_parameters,
         "policy": dataset.policy.model_dump(mode="json"),
         "warnings": list(plan.warnings),
+        "rules_broken": {} if plan.valid else plan.violations["rule"].value_counts().to_dict(),
         "changes": None if plan.changes is None else {
             "added": int((plan.changes["change"] == "added").sum()),
             "removed": int((plan.changes["change"] == "removed").sum()),
@@ -62,6 +63,8 @@ def write_plan(plan: Plan, out: str | Path, dataset: Dataset, extra: dict[str, A
         tables["changes.csv"] = plan.changes
     if plan.regions is not None:
         tables["regions.csv"] = plan.regions
+    if not plan.valid:
+        tables["violations.csv"] = plan.violations
     summary = plan_summary(plan, dataset) | (extra or {})
     source = Path(dataset.source) if dataset.source and Path(dataset.source).is_dir() else None
     return write_plan_folder(out, tables, summary, dataset_dir=source)

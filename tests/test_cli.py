@@ -160,3 +160,35 @@ def test_by_region_options_need_each_other(tmp_path):
     assert run("solve", sample, "-o", str(tmp_path / "a"), "--jobs", "2").exit_code == 2
     result = run("solve", sample, "-o", str(tmp_path / "b"), "--by-region", "--lock", sample + "/staff.csv")
     assert result.exit_code == 2 and "--by-region" in result.output
+
+
+def test_a_plan_the_audit_rejects_is_flagged_invalid_and_exits_1(tmp_path, monkeypatch):
+    """The engine's own plan is judged before it is reported: a broken rule (here a pair listed
+    twice, as a defect would) is never passed off as a plan, let alone an optimal one."""
+    from cesched.solve import run as engine
+
+    real = engine.assignments_frame
+
+    def twice_the_first_row(*args):
+        frame = real(*args)
+        return pd.concat([frame, frame.head(1)], ignore_index=True)
+
+    monkeypatch.setattr(engine, "assignments_frame", twice_the_first_row)
+    out = tmp_path / "plan"
+    result = run("solve", str(SAMPLES / "tiny-forbid"), "-o", str(out), "--time-limit", "10", "--quiet")
+    assert result.exit_code == 1
+    assert "breaks 1 rule instance(s) (duplicate_assignment 1)" in result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "invalid" and summary["rules_broken"] == {"duplicate_assignment": 1}
+    assert not any(s["proven_optimal"] for s in summary["stages"])
+    assert pd.read_csv(out / "violations.csv")["rule"].tolist() == ["duplicate_assignment"]
+
+
+def test_a_plan_folder_with_a_region_table_can_be_written_again(tmp_path):
+    from cesched.io.plan_files import check_output_folder
+
+    out = tmp_path / "plan"
+    out.mkdir()
+    for name in ("assignments.csv", "summary.json", "regions.csv", "changes.csv", "violations.csv"):
+        (out / name).write_text("x\n")
+    check_output_folder(out, None)  # raises on files that are not a plan's

@@ -16,6 +16,8 @@ from typing import Any
 import pandas as pd
 
 PLAN_FILES = ("assignments.csv", "staff_report.csv", "unit_report.csv", "session_report.csv", "summary.json")
+#: written only when they apply: re-planning, regions, and a plan the audit found a broken rule in
+OPTIONAL_PLAN_FILES = ("changes.csv", "regions.csv", "violations.csv")
 
 
 class PlanFolderError(ValueError):
@@ -59,7 +61,7 @@ def check_output_folder(out: Path, dataset_dir: Path | None) -> None:
     if out.exists():
         if not out.is_dir():
             raise PlanFolderError(f"{out}: exists and is not a folder")
-        stray = [p.name for p in out.iterdir() if p.name not in PLAN_FILES + ("changes.csv",)]
+        stray = [p.name for p in out.iterdir() if p.name not in PLAN_FILES + OPTIONAL_PLAN_FILES]
         if stray:
             raise PlanFolderError(f"{out}: exists and holds files that are not a plan ({', '.join(sorted(stray)[:5])}); "
                                   "choose an empty or new folder")

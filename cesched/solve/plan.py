@@ -42,7 +42,9 @@ class Plan(BaseModel):
     session_report: pd.DataFrame
     kpis: Any  # cesched.audit.PlanKpis
     stages: tuple[StageResult, ...]
-    status: Literal["optimal", "feasible", "interrupted", "no_solution"]
+    #: "invalid": the audit found a broken rule in the engine's own plan (a defect in cesched, never an
+    #: expected outcome); ``violations`` lists it and no stage counts as proven
+    status: Literal["optimal", "feasible", "interrupted", "no_solution", "invalid"]
     interrupted: bool = False
     method: str = "cp-sat"
     seconds: dict[str, float] = {}
@@ -52,3 +54,10 @@ class Plan(BaseModel):
     warnings: tuple[str, ...] = ()
     changes: pd.DataFrame | None = None  # re-planning: staff_id, session_id, change, why
     regions: pd.DataFrame | None = None  # decomposition: one row per region solved (see solve_by_region)
+    #: the audit's broken-rule rows for this plan (``cesched.audit``'s columns); empty when every rule holds
+    violations: pd.DataFrame | None = None
+
+    @property
+    def valid(self) -> bool:
+        """Every hard rule holds in the plan, as the independent audit judges it."""
+        return self.violations is None or self.violations.empty

@@ -259,7 +259,10 @@ def finish_plan(dataset: Dataset, assignments: pd.DataFrame, stages, settings: S
     judged = audit(dataset, assignments)
     seconds["audit"] = time.monotonic() - t
     stages = [_restate(s, judged.kpis, dataset.policy.objective.weights, restate_unheld) for s in stages]
-    if method == "greedy":
+    if not judged.ok:  # a defect: no proof counts for a plan that breaks a rule
+        status = "invalid"
+        stages = [s.model_copy(update={"status": "feasible"}) if s.status == "optimal" else s for s in stages]
+    elif method == "greedy":
         status = "feasible"
     elif interrupted:
         status = "interrupted"
@@ -274,5 +277,5 @@ def finish_plan(dataset: Dataset, assignments: pd.DataFrame, stages, settings: S
         session_report=judged.session_report, kpis=judged.kpis, stages=tuple(stages), status=status,
         interrupted=interrupted, method=method, seconds=seconds, model_stats=stats,
         solver_parameters=settings.as_dict(), input_digest=dataset.digest, changes=changes,
-        warnings=tuple(str(w) for w in dataset.warnings),
+        warnings=tuple(str(w) for w in dataset.warnings), violations=judged.violations,
     )
