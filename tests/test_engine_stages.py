@@ -371,3 +371,20 @@ def test_stage_budgets(remaining, number, left, warmup, budget):
     from cesched.solve.stages import stage_budget
 
     assert stage_budget(remaining, number, left, warmup) == pytest.approx(budget)
+
+
+def test_a_stage_no_plan_can_change_is_optimal_even_when_it_was_not_searched(monkeypatch):
+    # Under "forbid" every valid plan has 0 minutes pulled off shifts, and without night shifts 0
+    # rest breaches: such a stage is proven by the rules, not by a search. Forcing the district
+    # down the path that searches shortfall alone leaves the later stages unsearched.
+    from cesched.solve import run as engine
+
+    monkeypatch.setattr(engine, "full_model_limit", lambda _: 0)
+    ds = tiny(staff=[person("P1", public=6)], courses=[course("C1", hours=6)],
+              sessions=[meeting("X1", "C1", at(0, "09:00"), at(0, "12:00"))],
+              shifts=[shift("P1", at(1, "08:00"), at(1, "16:00"))])
+    plan = solve(ds)
+    status = {s.name: (s.status, s.value) for s in plan.stages}
+    assert status["overlap_minutes"] == ("optimal", 0) and status["rest_breaches"] == ("optimal", 0)
+    assert status["unit_peak_days"] == ("skipped", None)  # a real choice: still not claimed
+    assert status["shortfall_hours"] == ("optimal", 0)

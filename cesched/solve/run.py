@@ -14,6 +14,7 @@ from ..domain.dataset import Dataset
 from ..domain.policy import ObjectiveConfig
 from ..model.builder import build_model
 from ..problems import DatasetError, Problem
+from ..timeline import is_night_shift, to_minutes
 from .bound import flow_bound
 from .greedy import desk_plan, fitting_plan
 from .lns import improve_shortfall
@@ -231,13 +232,32 @@ def assignments_frame(dataset: Dataset, ix: Indexed, cand: Candidates, chosen: n
     return frame.sort_values(["staff_id", "start", "session_id"], kind="stable").reset_index(drop=True)
 
 
-def _restate(stage: StageResult, kpis, weights: dict[str, int], unheld: bool = False) -> StageResult:
+def always_zero_terms(dataset: Dataset) -> frozenset[str]:
+    """Terms that are 0 in every plan that keeps the rules, whatever it assigns: overlap when the
+    policy forbids it, overload when its limit is off, rest breaches without night shifts, spend
+    without fees. A stage of such terms is optimal at 0 even when no time was left to search it."""
+    rules = dataset.policy.rules
+    shifts = dataset.shifts
+    night = is_night_shift(to_minutes(shifts["start"].to_numpy()), to_minutes(shifts["end"].to_numpy()))
+    zero = {
+        "overlap_minutes": rules.shift_overlap == "forbid",
+        "overload_hours": rules.max_weekly_load_hours == 0,
+        "rest_breaches": not night.any(),
+        "spend": not (dataset.courses["fee"] > 0).any(),
+    }
+    return frozenset(t for t, yes in zero.items() if yes)
+
+
+def _restate(stage: StageResult, kpis, weights: dict[str, int], unheld: bool = False,
+             zero: frozenset[str] = frozenset()) -> StageResult:
     """A stage's value as the final plan has it, recomputed by the audit.
 
     Later stages may lower an earlier stage's figure below the value it was held at (the held
     value is an upper limit), so the plan's own figure is what the report must show. With
     ``unheld``, a feasible stage without a held value (a plan merged from regions) gets its figure.
     """
+    if stage.status != "ignored" and set(stage.terms) <= zero:
+        return stage.model_copy(update={"status": "optimal", "value": 0.0, "bound": 0.0, "gap": 0.0})
     if stage.value is None and not (unheld and stage.status == "feasible"):
         return stage
     if any(not hasattr(kpis, t) for t in stage.terms):
@@ -258,7 +278,8 @@ def finish_plan(dataset: Dataset, assignments: pd.DataFrame, stages, settings: S
     t = time.monotonic()
     judged = audit(dataset, assignments)
     seconds["audit"] = time.monotonic() - t
-    stages = [_restate(s, judged.kpis, dataset.policy.objective.weights, restate_unheld) for s in stages]
+    zero = always_zero_terms(dataset) if judged.ok else frozenset()
+    stages = [_restate(s, judged.kpis, dataset.policy.objective.weights, restate_unheld, zero) for s in stages]
     if not judged.ok:  # a defect: no proof counts for a plan that breaks a rule
         status = "invalid"
         stages = [s.model_copy(update={"status": "feasible"}) if s.status == "optimal" else s for s in stages]
