@@ -54,6 +54,7 @@ class Roster:
     start: np.ndarray
     end: np.ndarray
     _merged: dict[int, _Merged] = field(default_factory=dict, repr=False)
+    _weekly: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, staff: np.ndarray, start: np.ndarray, end: np.ndarray) -> "Roster":
@@ -135,7 +136,13 @@ class Roster:
         return np.searchsorted(keys, p + hi, side="right") - np.searchsorted(keys, p + lo, side="right")
 
     def weekly_shift_minutes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(staff, iso week, shift minutes) for shifts grouped by the week they start in."""
+        """(staff, iso week, shift minutes) for shifts grouped by the week they start in (computed
+        once: every neighbourhood step's overload term asks for it)."""
+        if self._weekly is None:
+            self._weekly = self._weekly_shift_minutes()
+        return self._weekly
+
+    def _weekly_shift_minutes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         week = iso_week(self.start)
         key = self.staff * np.int64(1 << 24) + (week - week.min() if len(week) else week)
         uniq, inv = np.unique(key, return_inverse=True)

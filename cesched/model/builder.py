@@ -80,8 +80,10 @@ class PlanModel:
             elif kind == "linear":  # max(floor, const + coef . values)
                 floor, const, idx, coef = data
                 values[var.index] = max(floor, const + int(np.dot(values[idx], coef)))
-            elif kind == "max_of_sums":
-                values[var.index] = max([int(values[g].sum()) for g in data[0]] + [data[1]])
+            elif kind == "max_of_sums":  # max(floor, max over groups of (constant +) the group's sum)
+                groups, floor, *plus = data
+                extra = plus[0] if plus else [0] * len(groups)
+                values[var.index] = max([int(values[g].sum()) + k for g, k in zip(groups, extra)] + [floor])
             elif kind == "changed":  # 1 if a new pair is taken or a previous pair is dropped
                 added, kept = data
                 values[var.index] = int(values[added].max(initial=0) > 0 or (values[kept] == 0).any())
@@ -91,13 +93,30 @@ class PlanModel:
 ALL_TERMS = tuple(TERM_SCALE)
 
 
+@dataclass(frozen=True)
+class Surroundings:
+    """What a neighbourhood's model must know of the plan around it for its terms to equal the
+    whole plan's (up to a constant): the two terms that are maxima, not sums, over people.
+
+    ``freed``: per person, whether the neighbourhood decides their attendances (everyone else's
+    are fixed); ``largest_floor``: the largest shortfall (internal units) among the people not
+    freed; ``day_counts``: per (unit, day) of a unit with freed staff, how many of its staff not
+    freed have a meeting starting that day.
+    """
+
+    freed: np.ndarray
+    largest_floor: int
+    day_counts: dict[tuple[int, int], int]
+
+
 def build_model(ds: Dataset, ix: Indexed, cand: Candidates, terms: tuple[str, ...] = ALL_TERMS,
                 fixed: np.ndarray | None = None, previous: np.ndarray | None = None,
-                previous_lost: np.ndarray | None = None) -> PlanModel:
+                previous_lost: np.ndarray | None = None, around: Surroundings | None = None) -> PlanModel:
     """The model over ``cand``; only the objective ``terms`` asked for are built (neighbourhood
     searches need shortfall alone), and pairs marked in ``fixed`` are forced into the plan.
     ``previous`` marks the pairs of a previous plan and ``previous_lost`` counts, per person, its
-    pairs that are no longer possible; together they define the ``changed_staff`` term."""
+    pairs that are no longer possible; together they define the ``changed_staff`` term.
+    ``around`` makes the model a neighbourhood of a whole plan (see ``Surroundings``)."""
     model = cp_model.CpModel()
     n = cand.n_pairs
     x = [model.new_bool_var(f"x{i}") for i in range(n)]
@@ -118,13 +137,14 @@ def build_model(ds: Dataset, ix: Indexed, cand: Candidates, terms: tuple[str, ..
     builders = {
         "overlap_minutes": lambda: Term(x, cand.pair_overlap.tolist()),
         "rest_breaches": lambda: Term(x, cand.pair_rest.tolist()),
-        "overload_hours": lambda: _overload_term(model, x, ds, ix, cand, pm_week, pm_minutes, derived),
-        "unit_peak_days": lambda: _peak_day_term(model, x, ix, cand, derived),
+        "overload_hours": lambda: _overload_term(model, x, ds, ix, cand, pm_week, pm_minutes, derived,
+                                                 around is not None),
+        "unit_peak_days": lambda: _peak_day_term(model, x, ix, cand, derived, around),
         "spend": lambda: Term(x, ix.session_fee[cand.pair_session].tolist()),
         "training_minutes": lambda: Term(x, ix.session_minutes[cand.pair_session].tolist()),
         "changed_staff": lambda: _changed_staff_term(model, x, ix, cand, previous, previous_lost, derived),
     }
-    built = _shortfall_terms(model, x, ix, cand, derived, "largest_shortfall_hours" in terms)
+    built = _shortfall_terms(model, x, ix, cand, derived, "largest_shortfall_hours" in terms, around)
     pending = {t: make for t, make in builders.items() if t in terms}
     return PlanModel(model, x, {t: v for t, v in built.items() if t in terms}, stats, derived, pending)
 
@@ -244,11 +264,13 @@ def _max_absent(model, x, ix: Indexed, cand: Candidates, stats) -> None:
     stats["coverage_rows"] = count
 
 
-def _shortfall_terms(model, x, ix: Indexed, cand: Candidates, derived, largest: bool) -> dict[str, Term]:
+def _shortfall_terms(model, x, ix: Indexed, cand: Candidates, derived, largest: bool,
+                     around: Surroundings | None = None) -> dict[str, Term]:
     """Shortfall per person and category and, if asked for, the largest individual shortfall
     (a neighbourhood step needs shortfall alone, and the largest's rows cost a step's build time).
 
-    People with no candidate pair keep their whole need: a constant, not a variable.
+    People with no candidate pair keep their whole need: a constant, not a variable. In a
+    neighbourhood (``around``) the largest runs over the freed people and the floor the others set.
     """
     cat = ix.session_category[cand.pair_session]
     # a session can close at most the need: min(hours, need) is exact and a much tighter LP
@@ -262,6 +284,7 @@ def _shortfall_terms(model, x, ix: Indexed, cand: Candidates, derived, largest: 
     total = Term(offset=int(absent_need.sum()))
     needs = ix.need.tolist()
     person_sf: list[list] = []
+    person_of_sf: list[int] = []
     for person in present.tolist():
         mine = []
         for c in (0, 1):
@@ -277,11 +300,18 @@ def _shortfall_terms(model, x, ix: Indexed, cand: Candidates, derived, largest: 
             mine.append(sf)
         if mine:
             person_sf.append(mine)
+            person_of_sf.append(person)
     total.variables = [sf for mine in person_sf for sf in mine]
     total.coefficients = [1] * len(total.variables)
     terms = {"shortfall_hours": total}
     if largest:
-        floor = int(absent_need.max(initial=0))
+        if around is None:
+            floor = int(absent_need.max(initial=0))
+        else:  # freed people without a pair keep their need; the others' shortfall is fixed
+            freed = around.freed.copy()
+            freed[present] = False
+            floor = max(around.largest_floor, int(ix.need.sum(axis=1)[freed].max(initial=0)))
+            person_sf = [mine for person, mine in zip(person_of_sf, person_sf) if around.freed[person]]
         worst = model.new_int_var(floor, max(floor, int(ix.need.sum(axis=1).max(initial=0))), "largest_shortfall")
         for mine in person_sf:
             model.add(worst >= sum(mine))
@@ -290,13 +320,21 @@ def _shortfall_terms(model, x, ix: Indexed, cand: Candidates, derived, largest: 
     return terms
 
 
-def _overload_term(model, x, ds: Dataset, ix: Indexed, cand: Candidates, pm_week, pm_minutes, derived) -> Term:
-    """Per person and ISO week: shift minutes + meeting minutes above the weekly load limit."""
+def _overload_term(model, x, ds: Dataset, ix: Indexed, cand: Candidates, pm_week, pm_minutes, derived,
+                   local: bool = False) -> Term:
+    """Per person and ISO week: shift minutes + meeting minutes above the weekly load limit. A
+    ``local`` (neighbourhood) model leaves out the roster-only overload of people without a pair
+    in it: a constant of the whole plan it has no use for."""
     term = Term()
     limit = int(round(ds.policy.rules.max_weekly_load_hours * 6000))  # centi-minutes, exact to 0.01 h
     if limit <= 0:
         return term
     s_staff, s_week, s_minutes = ix.roster.weekly_shift_minutes()
+    if local:
+        present = np.zeros(ix.n_staff, dtype=bool)
+        present[cand.pair_staff] = True
+        mine = present[s_staff]
+        s_staff, s_week, s_minutes = s_staff[mine], s_week[mine], s_minutes[mine]
     shift_load = dict(zip(zip(s_staff.tolist(), s_week.tolist()), (100 * s_minutes).tolist()))
     pair, week, minutes = pair_week_minutes(cand.pm_pair, pm_week, 100 * pm_minutes, np.ones(len(pm_week), dtype=bool))
     staff = cand.pair_staff[pair]
@@ -321,14 +359,21 @@ def _overload_term(model, x, ds: Dataset, ix: Indexed, cand: Candidates, pm_week
     return term
 
 
-def _peak_day_term(model, x, ix: Indexed, cand: Candidates, derived) -> Term:
-    """Sum over units of the most distinct staff with a meeting starting on one date."""
+def _peak_day_term(model, x, ix: Indexed, cand: Candidates, derived, around: Surroundings | None = None) -> Term:
+    """Sum over units of the most distinct staff with a meeting starting on one date. In a
+    neighbourhood (``around``) over the freed people's attendances, on top of the fixed day counts
+    of the rest of their units (units without freed staff are left out: their peaks are fixed)."""
     term = Term()
     date = day(ix.meeting_start[cand.pm_meeting])
     d0 = int(date.min()) if len(date) else 0
+    if around is not None:
+        d0 = min([d0] + [d for _, d in around.day_counts])
     uniq = np.unique(cand.pm_pair * 65536 + (date - d0))
     pair, date = uniq // 65536, uniq % 65536
     staff = cand.pair_staff[pair]
+    if around is not None:
+        mine = around.freed[staff]
+        pair, date, staff = pair[mine], date[mine], staff[mine]
     order, starts, ends = key_runs(staff, date)
     pair_o, staff_o, date_o = pair[order].tolist(), staff[order].tolist(), date[order].tolist()
     attend_vars, attend_staff, attend_date = [], [], []
@@ -346,14 +391,23 @@ def _peak_day_term(model, x, ix: Indexed, cand: Candidates, derived) -> Term:
     unit = ix.staff_unit[np.asarray(attend_staff, dtype=np.int64)]
     order, starts, ends = key_runs(unit, np.asarray(attend_date, dtype=np.int64))
     order_l, unit_o = order.tolist(), unit[order].tolist()
-    days_by_unit: dict[int, list[list]] = {}
+    days_by_unit: dict[int, dict[int, list]] = {}
+    date_o = np.asarray(attend_date, dtype=np.int64)[order].tolist()
     for a, b in zip(starts, ends):
-        days_by_unit.setdefault(unit_o[a], []).append([attend_vars[k] for k in order_l[a:b]])
+        days_by_unit.setdefault(unit_o[a], {})[date_o[a]] = [attend_vars[k] for k in order_l[a:b]]
+    fixed_count: dict[int, dict[int, int]] = {}
+    if around is not None:
+        for (u, d), count in around.day_counts.items():
+            fixed_count.setdefault(u, {})[d - d0] = count
+            days_by_unit.setdefault(u, {})
     for u, days in days_by_unit.items():
-        peak = model.new_int_var(0, int((ix.staff_unit == u).sum()), f"peak{u}")
-        for members in days:
-            model.add(peak >= sum(members))
-        derived.append(("max_of_sums", peak, [[m.index for m in d] for d in days], 0))
+        fixed = fixed_count.get(u, {})
+        floor = max(fixed.values(), default=0)
+        peak = model.new_int_var(floor, int((ix.staff_unit == u).sum()), f"peak{u}")
+        for d, members in days.items():
+            model.add(peak >= sum(members) + fixed.get(d, 0))
+        derived.append(("max_of_sums", peak, [[m.index for m in days[d]] for d in days],
+                        floor, [fixed.get(d, 0) for d in days]))
         term.variables.append(peak)
         term.coefficients.append(1)
     return term

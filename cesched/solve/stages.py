@@ -194,14 +194,14 @@ def gap_of(value: float, bound: float | None) -> float | None:
     return 0.0 if value == 0 else max(0.0, (value - bound) / abs(value))
 
 
-def _stage_expr(pm: PlanModel, terms: tuple[str, ...], weights: dict[str, int]) -> tuple[cp_model.LinearExpr, int]:
+def stage_expr(pm: PlanModel, terms: tuple[str, ...], weights: dict[str, int]) -> tuple[cp_model.LinearExpr, int]:
     """Weighted sum of the stage's terms in integer internal units, and the divisor to report it."""
     scale = math.lcm(*(TERM_SCALE[t] for t in terms))
     expr = sum(weights[t] * (scale // TERM_SCALE[t]) * pm.term(t).expr() for t in terms)
     return expr, scale
 
 
-def _evaluate(expr: cp_model.LinearExpr, solution: list[int]) -> int:
+def evaluate(expr: cp_model.LinearExpr, solution: list[int]) -> int:
     """Value of a linear expression under a full solution vector (no solver needed)."""
     flat = cp_model.FlatIntExpr(expr)
     return int(sum(c * solution[v.index] for v, c in zip(flat.vars, flat.coeffs)) + flat.offset)
@@ -266,7 +266,7 @@ def _judge(pm: PlanModel, solver: cp_model.CpSolver, status, companion: "BoundCo
         return _Attempt(pm.chosen(list(solver.response_proto.solution)), value, bound,
                         "optimal" if proven else "feasible")
     if status == cp_model.UNKNOWN and start is not None:  # no better plan in time: keep the start
-        value = _evaluate(expr, start)
+        value = evaluate(expr, start)
         bound = max(solver.best_objective_bound, other)
         return _Attempt(chosen, value, bound, "optimal" if bound >= value else "feasible")
     if status == cp_model.UNKNOWN:
@@ -375,7 +375,7 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
         if remaining <= 0.05 or (stopper and stopper.stopped) or halted:
             outcome.results.append(_skipped(name, terms))
             continue
-        expr, scale = _stage_expr(pm, terms, objective.weights)  # may build the term: takes time
+        expr, scale = stage_expr(pm, terms, objective.weights)  # may build the term: takes time
         if not settings.deterministic:
             remaining = wall_deadline - time.monotonic()
         if remaining <= 0.05:  # building the term used up the time
@@ -392,7 +392,7 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
         pm.model.minimize(expr)
         start = _hint(pm, chosen)
         floor = _outside_floor(terms, objective, scale, term_bounds)
-        value = _evaluate(expr, start) if start is not None else None
+        value = evaluate(expr, start) if start is not None else None
         if value is not None and value <= floor:  # the plan so far is proven optimal
             outcome.results.append(StageResult(name=name, terms=terms, status="optimal", value=value / scale,
                                                bound=value / scale, gap=0.0, seconds=0.0, solutions=0))
