@@ -1,0 +1,171 @@
+"""The engine against the independent reference MIP on many random tiny districts.
+
+    python benchmarks/reference.py --seeds 0-49 --modes forbid,allow --time-limit 30
+
+For each seed and mode it writes a district (tests/reference/tinygen.py), proves the lexicographic
+optimum with HiGHS (tests/reference/lexmip.py, which never reads cesched), solves it with
+`cesched.solve`, and prints one row per district: for every stage `reference/engine` and the engine's
+status. Flags:
+
+    BUG          the engine calls the stage optimal but its value differs from the reference,
+                 or its value beats the proven optimum (the plan or the reference is wrong)
+    BUG-BOUND    the engine's bound lies above the proven optimum
+    not reached  the stage is not proven and its value is worse than the reference
+    AUDIT        the audit rejects the engine's plan, or rejects / scores differently the reference plan
+
+Every district with a BUG or AUDIT flag is copied to --keep (default /tmp/refcases/seed<N>-<mode>).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+import cesched  # noqa: E402
+from reference.lexmip import STAGES, lexicographic_plan  # noqa: E402
+from reference.tinygen import write_tiny  # noqa: E402
+
+TOLERANCE = 1e-6
+SHORT = {"shortfall_hours": "short", "largest_shortfall_hours": "largest", "overlap_minutes": "overlap",
+         "rest_breaches": "rest", "overload_hours": "overload", "unit_peak_days": "peak", "spend": "spend",
+         "training_minutes": "minutes"}
+
+
+def seed_list(text: str) -> list[int]:
+    """`0-49`, `3,7,9` or a mix."""
+    seeds: list[int] = []
+    for part in text.split(","):
+        if "-" in part:
+            low, high = part.split("-")
+            seeds += range(int(low), int(high) + 1)
+        else:
+            seeds.append(int(part))
+    return seeds
+
+
+def judge_stage(reference: float, status: str, value: float | None, bound: float | None) -> str:
+    """'' when consistent with the proven optimum, else the flag."""
+    if value is None:
+        return "not reached"
+    if status == "optimal" and abs(value - reference) > TOLERANCE:
+        return "BUG"
+    if value < reference - TOLERANCE:
+        return "BUG"
+    if bound is not None and bound > reference + TOLERANCE:
+        return "BUG-BOUND"
+    if value > reference + TOLERANCE:
+        return "not reached"
+    return ""
+
+
+def audit_problems(folder: Path, reference: dict[str, float], ref_plan: list[tuple[str, str]],
+                   ds: object, plan: object) -> list[str]:
+    """What the audit says about both plans (the engine's must pass; the reference's must pass and score alike)."""
+    problems = []
+    if not cesched.audit(ds, plan.assignments).ok:
+        problems.append("engine plan rejected")
+    judged = cesched.audit(ds, pd.DataFrame(ref_plan, columns=["staff_id", "session_id"]))
+    if not judged.ok:
+        problems.append("reference plan rejected: " + "; ".join(sorted(set(judged.violations["rule"]))))
+    for name in STAGES:
+        if abs(getattr(judged.kpis, name) - reference[name]) > TOLERANCE:
+            problems.append(f"audit scores reference {name} {getattr(judged.kpis, name):g} != {reference[name]:g}")
+    return problems
+
+
+def run_one(seed: int, mode: str, time_limit: float, workers: int, keep: Path) -> dict:
+    """One district: reference, engine, comparison; the folder is kept when something is wrong."""
+    with tempfile.TemporaryDirectory(prefix="refbench-") as tmp:
+        folder = Path(tmp) / f"seed{seed}-{mode}"
+        write_tiny(folder, seed, mode)
+        started = time.monotonic()
+        try:
+            reference, ref_plan = lexicographic_plan(folder, time_limit=max(60.0, 2 * time_limit))
+        except Exception as error:  # the reference could not prove it: say so, compare nothing
+            return {"seed": seed, "mode": mode, "error": f"reference: {error}"}
+        ref_seconds = time.monotonic() - started
+        started = time.monotonic()
+        ds = cesched.load_dataset(folder)
+        plan = cesched.solve(ds, cesched.SolveOptions(time_limit_seconds=time_limit, workers=workers, seed=0))
+        engine_seconds = time.monotonic() - started
+        cells, flags = [], []
+        for stage in plan.stages:
+            if stage.name not in reference:
+                cells.append(f"{stage.name}?")
+                continue
+            flag = judge_stage(reference[stage.name], stage.status, stage.value, stage.bound)
+            flags.append((stage.name, flag, reference[stage.name], stage.value, stage.bound, stage.status))
+            value = "-" if stage.value is None else f"{stage.value:g}"
+            cells.append(f"{reference[stage.name]:g}/{value} {stage.status[:3]}{' ' + flag if flag else ''}")
+        problems = audit_problems(folder, reference, ref_plan, ds, plan)
+        bad = any(f[1].startswith("BUG") for f in flags) or problems
+        kept = None
+        if bad:
+            kept = keep / f"seed{seed}-{mode}"
+            shutil.rmtree(kept, ignore_errors=True)
+            shutil.copytree(folder, kept)
+        return {"seed": seed, "mode": mode, "cells": cells, "flags": flags, "problems": problems,
+                "kept": kept, "ref_seconds": ref_seconds, "engine_seconds": engine_seconds,
+                "status": plan.status}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", default="0-49")
+    parser.add_argument("--modes", default="forbid,allow")
+    parser.add_argument("--time-limit", type=float, default=30.0, help="engine seconds per district")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--keep", type=Path, default=Path("/tmp/refcases"))
+    args = parser.parse_args(argv)
+    args.keep.mkdir(parents=True, exist_ok=True)
+
+    header = ["seed", "mode", "ref s", "eng s"] + [SHORT[s] for s in STAGES]
+    print(" | ".join(header), flush=True)
+    tally: dict[str, Counter] = {}
+    findings: list[str] = []
+    for mode in args.modes.split(","):
+        tally[mode] = Counter()
+        for seed in seed_list(args.seeds):
+            row = run_one(seed, mode, args.time_limit, args.workers, args.keep)
+            if "error" in row:
+                tally[mode]["reference unproven"] += 1
+                print(f"{seed} | {mode} | {row['error']}", flush=True)
+                continue
+            print(" | ".join([str(seed), mode, f"{row['ref_seconds']:.1f}", f"{row['engine_seconds']:.1f}",
+                              *row["cells"]]), flush=True)
+            worst = "ok"
+            for name, flag, ref, value, bound, status in row["flags"]:
+                if flag.startswith("BUG"):
+                    worst = "BUG"
+                    findings.append(f"{flag}: seed {seed} {mode} {name}: reference {ref:g}, engine {value} "
+                                    f"(status {status}, bound {bound}) -> {row['kept']}")
+                elif flag == "not reached" and worst == "ok":
+                    worst = "not reached"
+            for problem in row["problems"]:
+                worst = "BUG"
+                findings.append(f"AUDIT: seed {seed} {mode}: {problem} -> {row['kept']}")
+            tally[mode][worst] += 1
+            tally[mode]["stage BUG"] += sum(1 for f in row["flags"] if f[1].startswith("BUG"))
+            tally[mode]["stage not reached"] += sum(1 for f in row["flags"] if f[1] == "not reached")
+            tally[mode]["stage ok"] += sum(1 for f in row["flags"] if not f[1])
+    print()
+    for mode, counts in tally.items():
+        print(f"{mode}: districts ok {counts['ok']}, not reached {counts['not reached']}, BUG {counts['BUG']}, "
+              f"reference unproven {counts['reference unproven']}; stages ok {counts['stage ok']}, "
+              f"not reached {counts['stage not reached']}, BUG {counts['stage BUG']}")
+    for finding in findings:
+        print(finding)
+    return 1 if findings else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
