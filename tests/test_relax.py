@@ -167,3 +167,25 @@ def test_the_lp_bound_starts_only_when_its_share_of_the_limit_can_pay_for_it(lim
     plan = cesched.solve(ds, cesched.SolveOptions(time_limit_seconds=limit, workers=1, seed=0))
     assert bool(calls) == runs and all(s >= run.LP_MIN_SECONDS for s in calls)
     assert ("lp_bound" in plan.seconds) == runs
+
+
+def test_a_presolve_that_drops_a_known_plan_is_not_trusted(monkeypatch):
+    """HiGHS' MIP presolve is trusted to keep the integer optimum; a presolved bound above the
+    value of a plan that keeps every rule proves it did not (HiGHS 1.16 declared a feasible model
+    infeasible once, see tests/reference), and the model's own rows bound instead."""
+    relax = importlib.import_module("cesched.solve.relax")
+    _, _, pm = _model("tiny-forbid")
+    term = pm.term("shortfall_hours")
+    real = relax.presolve
+
+    def dropping(rows, cost, seconds):  # as if presolve had cut off every plan below 10,000 h
+        presolved = real(rows, cost, seconds)
+        return relax.Presolved(presolved.rows, presolved.cost, presolved.offset + 1_000_000, presolved.restore)
+
+    monkeypatch.setattr(relax, "presolve", dropping)
+    trusted = lp_relaxation(pm, term, seconds=30)
+    assert trusted.bound > OPTIMUM["tiny-forbid"] * 100  # the wrong bound, had nothing checked it
+    checked = lp_relaxation(pm, term, seconds=30, ceiling=OPTIMUM["tiny-forbid"] * 100)
+    monkeypatch.setattr(relax, "PRESOLVE_MAX_PAIRS", 0)
+    assert checked.bound == lp_bound(pm, term, seconds=30) <= OPTIMUM["tiny-forbid"] * 100
+    assert checked.pairs is None  # no vertex from the model's own rows

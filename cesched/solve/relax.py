@@ -104,7 +104,8 @@ def lp_bound(pm: PlanModel, term: Term, seconds: float) -> int | None:
     return lp_relaxation(pm, term, seconds, vertex=False).bound
 
 
-def lp_relaxation(pm: PlanModel, term: Term, seconds: float, vertex: bool = True) -> Relaxation:
+def lp_relaxation(pm: PlanModel, term: Term, seconds: float, vertex: bool = True,
+                  ceiling: int | None = None) -> Relaxation:
     """The bound of ``lp_bound`` and, on models HiGHS presolves and if ``vertex``, the pairs'
     values at a vertex.
 
@@ -113,24 +114,40 @@ def lp_relaxation(pm: PlanModel, term: Term, seconds: float, vertex: bool = True
     Only the presolved LP is taken on to a vertex, by HiGHS' crossover from the interior point
     (whose own values are fractional almost everywhere: no guide) in what is left of the time;
     the vertex comes back to the model's columns through HiGHS' postsolve.
+
+    ``ceiling``: the term's value in a plan known to keep every rule. A presolved bound above it
+    proves the presolve wrong (it dropped that plan): then the model's own rows are used.
     """
     t = time.monotonic()
     rows = linear_rows(pm)
     cost = term_cost(rows, term)
+    columns = [v.index for v in pm.x]
     presolved = presolve(rows, cost, PRESOLVE_SHARE * seconds) if len(pm.x) <= PRESOLVE_MAX_PAIRS else None
+    if presolved is not None:
+        relaxed = _relax(rows, cost, term, presolved, seconds - (time.monotonic() - t), vertex, columns)
+        if ceiling is None or relaxed.bound is None or relaxed.bound <= ceiling:
+            return relaxed
+    return _relax(rows, cost, term, None, seconds - (time.monotonic() - t), vertex, columns)
+
+
+def _relax(rows: LinearRows, cost: np.ndarray, term: Term, presolved: Presolved | None, seconds: float,
+           vertex: bool, columns: list[int]) -> Relaxation:
+    """The bound (and, on presolved rows, the pairs' values at a vertex; ``columns``: the pairs'
+    variables) of the LP over ``presolved`` or the model's own rows."""
+    t = time.monotonic()
     offset = 0.0
     if presolved is not None:
         rows, cost, offset = presolved.rows, presolved.cost, presolved.offset
         if not len(cost):  # presolve solved the whole model
             return Relaxation(math.ceil(offset - 1e-6 * max(1.0, abs(offset))) + term.offset, None)
-    solved = solve_lp(rows, cost, seconds - (time.monotonic() - t))
+    solved = solve_lp(rows, cost, seconds)
     if solved is None:
         return Relaxation(None, None)
     bound = lagrangian_bound(rows, cost, solved.duals, offset) + term.offset
     left = seconds - (time.monotonic() - t)
     point = crossover(solved, left) if vertex and presolved is not None and left > 0 else None
     values = presolved.restore(point) if point is not None else None
-    return Relaxation(bound, None if values is None else np.clip(values[[v.index for v in pm.x]], 0.0, 1.0))
+    return Relaxation(bound, None if values is None else np.clip(values[columns], 0.0, 1.0))
 
 
 @dataclass

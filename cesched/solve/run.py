@@ -156,7 +156,8 @@ def _staged(dataset, ix, cand, start, bounds, settings, deadline, seconds, stats
         share = LP_SHARE * max(0.0, deadline - t)
         if share >= LP_MIN_SECONDS:
             # whether crossover finishes in the share depends on the wall clock: not in a run that must repeat
-            lp = lp_relaxation(pm, pm.term("shortfall_hours"), share, vertex=not settings.deterministic)
+            lp = lp_relaxation(pm, pm.term("shortfall_hours"), share, vertex=not settings.deterministic,
+                               ceiling=int(shortfall_hours(ix, cand, start).sum()))
             bounds["shortfall_hours"] = max(bounds["shortfall_hours"], lp.bound if lp.bound is not None else 0)
             guide = lp.pairs
             seconds["lp_bound"] = time.monotonic() - t
