@@ -88,6 +88,7 @@ def test_solve_takes_the_later_stages_by_neighbourhoods_above_the_threshold(dist
     monkeypatch.setattr(engine, "LATER_NEIGHBOURHOODS_ABOVE_PAIRS", 0)
     if not one_model:
         monkeypatch.setattr(engine, "full_model_limit", lambda _: 0)
+        monkeypatch.setattr(engine, "LATER_SHARE", 0.5)  # 7.5 % of 8 s leaves no step time
     plan = cesched.solve(ds, cesched.SolveOptions(time_limit_seconds=8, workers=2, seed=0))
     assert plan.valid
     assert "later_neighbourhoods" in plan.seconds

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -284,8 +285,10 @@ class LaterStages:
         return sum(weights[t] * (scale // TERM_SCALE[t]) * p for t, p in zip(terms, parts)), scale
 
     def improve(self, chosen: np.ndarray, number: int, seconds: float, progress: Progress | None = None,
-                stopper: Stopper | None = None) -> tuple[np.ndarray, StageRun]:
-        """Steps on stage ``number`` for ``seconds``; returns the plan and what the steps did."""
+                stopper: Stopper | None = None, proven: Callable[[], float] | None = None
+                ) -> tuple[np.ndarray, StageRun]:
+        """Steps on stage ``number`` for ``seconds``; returns the plan and what the steps did.
+        ``proven`` gives a lower bound proved meanwhile (reported units): the steps stop at it."""
         run = StageRun()
         t0 = time.monotonic()
         deadline = t0 + seconds
@@ -295,7 +298,11 @@ class LaterStages:
         bound = sum(self.objective.weights[t] * self.floors.get(t, 0.0) for t in terms)
         target = FIRST_TARGET_PAIRS
         weights = _step_weights(self.ds, self.ix, self.cand, chosen, terms)
-        while time.monotonic() < deadline - 0.2 and weights.sum() > 0 and not (stopper and stopper.stopped):
+        def done() -> bool:
+            return (stopper is not None and stopper.stopped) or not weights.sum() > 0 or (
+                proven is not None and value is not None and value / scale <= proven() + 1e-9)
+
+        while time.monotonic() < deadline - 0.2 and not done():
             free = _neighbourhood(self.rng, self.ix, self.cand, self.look, chosen, weights, target)
             left = deadline - time.monotonic()
             new, gain, status, dtime = self.step(chosen, number, free, min(STEP_SECONDS, left), run.steps,
@@ -333,9 +340,30 @@ def later_stage_results(objective: ObjectiveConfig, start: int, runs: dict[int, 
             out.append(StageResult(name=name, terms=terms, status="skipped", value=None, bound=None, gap=None,
                                    seconds=0.0, solutions=0))
         else:
-            status = "optimal" if run.at_floor and run.value is not None else "feasible"
+            proven = run.value is not None and (run.at_floor or run.bound >= run.value - 1e-9)
+            status = "optimal" if proven else "feasible"
             out.append(StageResult(
                 name=name, terms=terms, status=status, value=run.value, bound=run.bound,
                 gap=None if run.value is None else gap_of(run.value, run.bound), seconds=run.seconds,
                 solutions=run.improving))
     return out
+
+
+
+def improve_later_stages(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.ndarray,
+                         objective: ObjectiveConfig, first: int, deadline: float, settings: SolverSettings,
+                         progress: Progress | None = None, stopper: Stopper | None = None,
+                         locked: np.ndarray | None = None, replanning: Replanning | None = None
+                         ) -> tuple[np.ndarray, list[StageResult]]:
+    """The stages from ``first`` on by neighbourhoods until ``deadline``, sharing the time evenly
+    (what a stage leaves goes on to the next)."""
+    later = LaterStages(ds, ix, cand, objective, settings, locked, replanning)
+    numbers = [k for k in range(first, len(objective.stages))
+               if any(objective.weights[t] for t in objective.stages[k])]
+    runs: dict[int, StageRun] = {}
+    for i, number in enumerate(numbers):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0.3 or (stopper and stopper.stopped):
+            break
+        chosen, runs[number] = later.improve(chosen, number, remaining / (len(numbers) - i), progress, stopper)
+    return chosen, later_stage_results(objective, first, runs)

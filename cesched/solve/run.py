@@ -17,7 +17,7 @@ from ..problems import DatasetError, Problem
 from ..timeline import is_night_shift, to_minutes
 from .bound import flow_bound
 from .greedy import desk_plan, fitting_plan
-from .later import LaterStages, Replanning, later_stage_results
+from .later import Replanning, improve_later_stages
 from .lns import improve_shortfall
 from .options import SolveOptions
 from .plan import Plan, StageResult
@@ -48,8 +48,13 @@ LP_MIN_SECONDS = 1.0
 #: breaches 407 -> 343, overload 27,354 -> 27,064 h, unit peak days 332 -> 322, spend 197,070 ->
 #: 194,440 CNY by neighbourhoods, against 402, 27,303 h, 327 and 196,520 CNY on the whole model
 LATER_NEIGHBOURHOODS_ABOVE_PAIRS = 10_000
-#: where no single model is built, the later stages' share of the time (the rest goes to shortfall)
-LATER_SHARE = 0.15
+#: where no single model is built, the later stages' share of the time (the rest goes to shortfall),
+#: the share they have on one model above SMALL_MODEL_PAIRS (the 25 % the neighbourhoods leave, 30 %
+#: of it after stage 1). Stage 1 is far from converged there (3,000 staff, 60 s, seeds 0 and 1: a 15 %
+#: share cost it 17,970 / 18,060 -> 18,211.5 / 18,220 h in "forbid", 5,337.5 / 5,332 -> 5,503 /
+#: 5,892.5 h in "allow", for rest breaches 3,975 / 3,962 -> 3,947 / 3,849 and peak days 1,576 /
+#: 1,529 -> 1,539 / 1,524), so it keeps what the lexicographic order gives it elsewhere
+LATER_SHARE = (1 - LNS_SHARE) * (1 - FIRST_STAGE_SHARE)
 #: above this many pairs no single CP-SAT model is built at all (memory and build time)
 FULL_MODEL_MAX_PAIRS = 1_500_000
 #: nor, above FULL_MODEL_ALWAYS_PAIRS, beyond this many pairs per second of the time limit: in 60 s
@@ -177,43 +182,47 @@ def _staged(dataset, ix, cand, start, bounds, settings, deadline, seconds, stats
     if settings.deterministic:
         stage_settings = replace(settings, time_limit=settings.time_limit * ((1 - share_of_time) if lns_ran else 1))
     later = later_by_neighbourhoods(cand.n_pairs, settings) and len(objective.stages) > 1
-    first_deadline = t + FIRST_STAGE_SHARE * max(0.0, deadline - t) if later else max(deadline, t + 0.1)
-    outcome = run_stages(pm, objective.model_copy(update={"stages": objective.stages[:1]}) if later else objective,
-                         stage_settings, progress, stopper, incumbent=start,
-                         deadline=None if settings.deterministic else first_deadline, term_bounds=bounds)
+    if not later:
+        outcome = run_stages(pm, objective, stage_settings, progress, stopper, incumbent=start,
+                             deadline=None if settings.deterministic else max(deadline, t + 0.1), term_bounds=bounds)
+        seconds["solve"] = time.monotonic() - t
+        return (outcome.chosen if outcome.chosen is not None else start), outcome.results
+    # the shortfall stages on the whole model (its bounds prove them), each with the time it has
+    # among all the stages; the others by neighbourhoods in what is left
+    lead = _whole_model_stages(objective)
+    outcome = run_stages(pm, objective, stage_settings, progress, stopper, incumbent=start,
+                         deadline=max(deadline, t + 0.1), term_bounds=bounds, until=lead)
+    chosen, results = (outcome.chosen if outcome.chosen is not None else start), outcome.results
     seconds["solve"] = time.monotonic() - t
-    chosen = outcome.chosen if outcome.chosen is not None else start
-    results = outcome.results
-    if later:
-        t = time.monotonic()
-        chosen, rest = _later_stages(dataset, ix, cand, chosen, objective, deadline, settings, progress, stopper,
-                                     anchor)
-        seconds["later_neighbourhoods"] = time.monotonic() - t
-        results = results + rest
-    return chosen, results
+    t = time.monotonic()
+    chosen, rest = improve_later_stages(dataset, ix, cand, chosen, objective, lead, deadline, settings, progress,
+                                        stopper, anchor.locked, _replanning(anchor))
+    seconds["later_neighbourhoods"] = time.monotonic() - t
+    return chosen, results + rest
+
+
+#: stages a whole model searches and proves better than neighbourhoods when they come first (300
+#: staff, 30 s: the largest shortfall proven optimal on the model, unproven by neighbourhoods);
+#: re-planning's count of people changed joins them (it is the published plan's stability)
+WHOLE_MODEL_TERMS = frozenset({"shortfall_hours", "largest_shortfall_hours", "changed_staff"})
+
+
+def _whole_model_stages(objective: ObjectiveConfig) -> int:
+    """How many stages, from the first, are made of WHOLE_MODEL_TERMS alone (at least one)."""
+    lead = 1
+    while lead < len(objective.stages) and set(objective.stages[lead]) <= WHOLE_MODEL_TERMS:
+        lead += 1
+    return lead
+
+
+def _replanning(anchor) -> Replanning | None:
+    return Replanning(anchor.previous, anchor.lost) if anchor.previous is not None else None
 
 
 def later_by_neighbourhoods(n_pairs: int, settings: SolverSettings) -> bool:
     """Whether the stages after the first are searched by neighbourhoods (their steps run on the
     wall clock: not in deterministic runs)."""
     return n_pairs > LATER_NEIGHBOURHOODS_ABOVE_PAIRS and not settings.deterministic
-
-
-def _later_stages(dataset, ix, cand, chosen, objective, deadline, settings, progress, stopper, anchor
-                  ) -> tuple[np.ndarray, list[StageResult]]:
-    """The stages after the first by neighbourhoods until ``deadline``, sharing the time evenly
-    (what a stage leaves goes on to the next)."""
-    replanning = Replanning(anchor.previous, anchor.lost) if anchor.previous is not None else None
-    later = LaterStages(dataset, ix, cand, objective, settings, anchor.locked, replanning)
-    numbers = [k for k in range(1, len(objective.stages))
-               if any(objective.weights[t] for t in objective.stages[k])]
-    runs = {}
-    for i, number in enumerate(numbers):
-        remaining = deadline - time.monotonic()
-        if remaining <= 0.3 or (stopper and stopper.stopped):
-            break
-        chosen, runs[number] = later.improve(chosen, number, remaining / (len(numbers) - i), progress, stopper)
-    return chosen, later_stage_results(objective, 1, runs)
 
 
 def lns_share(n_pairs: int, settings: SolverSettings) -> float:
@@ -254,8 +263,8 @@ def _neighbourhoods_only(dataset, ix, cand, start, bounds, settings, deadline, s
                                       gap=None, seconds=0.0, solutions=0))
     if later:
         t = time.monotonic()
-        chosen, rest = _later_stages(dataset, ix, cand, chosen, objective, deadline, settings, progress, stopper,
-                                     anchor)
+        chosen, rest = improve_later_stages(dataset, ix, cand, chosen, objective, 1, deadline, settings, progress,
+                                            stopper, anchor.locked, _replanning(anchor))
         seconds["later_neighbourhoods"] = time.monotonic() - t
         stages = stages[:1] + rest
     return chosen, stages

@@ -352,9 +352,10 @@ def stage_budget(remaining: float, number: int, left: int, warmup: float | None)
 def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettings,
                progress: Progress | None = None, stopper: Stopper | None = None,
                incumbent: np.ndarray | None = None, deadline: float | None = None,
-               term_bounds: dict[str, int] | None = None) -> StageOutcome:
+               term_bounds: dict[str, int] | None = None, until: int | None = None) -> StageOutcome:
     """Solve the stages in order. ``deadline`` (time.monotonic) ends the wall-clock budget; by
-    default it is ``settings.time_limit`` from now."""
+    default it is ``settings.time_limit`` from now. With ``until``, only the stages before it are
+    solved, each with the time it would have had among all of them (the rest is left to others)."""
     outcome = StageOutcome()
     # the budget is wall-clock seconds, or CP-SAT's deterministic seconds when a run must be
     # reproducible (then the wall clock is only a safety net, far enough not to decide anything)
@@ -366,7 +367,7 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
     chosen = incumbent  # the plan every stage starts from and falls back to
     warmup = None  # seconds the last search took to its first plan
     halted = False  # after an interruption or a stage with no plan, later stages are reported skipped
-    for number, terms in enumerate(stages):
+    for number, terms in enumerate(stages[:until]):
         name = "+".join(terms)
         if all(objective.weights[t] == 0 for t in terms):
             outcome.results.append(_skipped(name, terms, "ignored"))
