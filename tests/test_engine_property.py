@@ -453,7 +453,7 @@ def test_a_neighbourhood_step_merged_into_any_plan_keeps_every_rule(ds, seed):
     rng = np.random.default_rng(seed)
     chosen = desk_plan(ix, cand, seed)
     free = rng.random(ix.n_staff) < rng.choice([0.2, 0.5, 0.8])
-    _solve_and_merge(ds, ix, cand, chosen, *lns._sub_problem(ix, cand, chosen, free))
+    _solve_and_merge(ds, ix, cand, chosen, *lns.sub_problem(ix, cand, chosen, free))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -476,7 +476,7 @@ def test_a_guided_step_keeps_every_rule_and_every_settled_pair(ds, seed):
     free, settled = lns._guided(rng, ix, cand, chosen, guide)
     open_pairs = ~settled
     assert (free[cand.pair_staff[open_pairs]]).all()  # (no cap at this size) everyone with an open pair is freed
-    merged = _solve_and_merge(ds, ix, cand, chosen, *lns._sub_problem(ix, cand, chosen, free, settled=settled))
+    merged = _solve_and_merge(ds, ix, cand, chosen, *lns.sub_problem(ix, cand, chosen, free, settled=settled))
     assert (merged[settled] == chosen[settled]).all()
 
 

@@ -12,7 +12,7 @@ from cesched.candidates import build_candidates, index_dataset
 from cesched.generate import write_district
 from cesched.solve.greedy import fitting_plan
 from cesched.solve.later import LaterStages, contributions
-from cesched.solve.lns import _Index, _neighbourhood
+from cesched.solve.lns import PairIndex, neighbourhood
 from cesched.solve.run import assignments_frame
 from cesched.solve.stages import SolverSettings
 
@@ -41,7 +41,7 @@ def test_each_step_holds_the_earlier_stages_and_gains_what_the_audit_measures(di
     ds, ix, cand, chosen = district
     objective = ds.policy.objective
     later = LaterStages(ds, ix, cand, objective, SolverSettings(time_limit=1, workers=2, seed=0, deterministic=False))
-    look = _Index(ix, cand)
+    look = PairIndex(ix, cand)
     rng = np.random.default_rng(1)
     before = stage_figures(ds, ix, cand, chosen)
     gained = 0
@@ -49,7 +49,7 @@ def test_each_step_holds_the_earlier_stages_and_gains_what_the_audit_measures(di
         terms = objective.stages[number]
         weights = sum(contributions(ds, ix, cand, chosen, t) for t in terms) + 1.0  # anyone may be a seed
         for step in range(3):
-            free = _neighbourhood(rng, ix, cand, look, chosen, weights, target_pairs=600)
+            free = neighbourhood(rng, ix, cand, look, chosen, weights, target_pairs=600)
             new, gain, _, _ = later.step(chosen, number, free, 0.5, step)
             if new is None:
                 continue

@@ -42,12 +42,12 @@ def test_a_seeds_group_stops_growing_at_the_cap(district, monkeypatch):
     ds, ix, cand = district
     chosen = desk_plan(ix, cand, 0)
     short = plan_state(ix, cand, chosen).shortfall()
-    look = lns._Index(ix, cand)
+    look = lns.PairIndex(ix, cand)
     pairs_of = look.staff_hi - look.staff_lo
     cap = 3 * int(pairs_of.max())
-    uncapped = lns._neighbourhood(np.random.default_rng(0), ix, cand, look, chosen, short, target_pairs=1)
+    uncapped = lns.neighbourhood(np.random.default_rng(0), ix, cand, look, chosen, short, target_pairs=1)
     assert pairs_of[uncapped].sum() > cap + pairs_of.max()  # a whole group is larger than the cap
     monkeypatch.setattr(lns, "STEP_MAX_FREED_PAIRS", cap)
-    capped = lns._neighbourhood(np.random.default_rng(0), ix, cand, look, chosen, short, target_pairs=1)
+    capped = lns.neighbourhood(np.random.default_rng(0), ix, cand, look, chosen, short, target_pairs=1)
     assert cap <= pairs_of[capped].sum() < cap + pairs_of.max()
     assert (capped <= uncapped).all()  # the same group, cut short

@@ -1,4 +1,4 @@
-"""The stages after shortfall by neighbourhoods, for districts where one CP-SAT model is too big.
+"""The stages after shortfall by neighbourhoods, above 10,000 pairs (where one CP-SAT model is slow).
 
 At a few hundred staff and more, a later stage (work-study conflict, unit balance, spend) gets
 little from a search of the whole model: CP-SAT's presolve of it takes most of the stage's share
@@ -23,12 +23,13 @@ from typing import Callable
 import numpy as np
 from ortools.sat.python import cp_model
 
+from ..arrays import range_indices
 from ..candidates import Candidates, Indexed, shortfall_hours, subset
 from ..domain.dataset import Dataset
 from ..domain.policy import ObjectiveConfig
 from ..model.builder import TERM_SCALE, Surroundings, build_model
 from ..timeline import day, iso_week
-from .lns import STEP_SECONDS, STEP_WORKERS, _Index, _neighbourhood, _next_target, _sub_problem
+from .lns import STEP_SECONDS, PairIndex, neighbourhood, next_target, step_solver, sub_problem
 from .plan import StageResult
 from .stages import Progress, SolverSettings, Stopper, evaluate, gap_of, stage_expr
 
@@ -47,10 +48,8 @@ class Replanning:
 def _meeting_rows(cand: Candidates, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(pair, meeting) rows of the given pairs: each pair's meeting indices, pairs repeated."""
     lo = np.searchsorted(cand.pm_pair, pairs, side="left")
-    hi = np.searchsorted(cand.pm_pair, pairs, side="right")
-    count = hi - lo
-    rows = np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
-    return np.repeat(pairs, count), cand.pm_meeting[rows]
+    count = np.searchsorted(cand.pm_pair, pairs, side="right") - lo
+    return np.repeat(pairs, count), cand.pm_meeting[range_indices(lo, count)]
 
 
 def _attendance_days(ix: Indexed, cand: Candidates, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -218,7 +217,7 @@ class LaterStages:
                  replanning: Replanning | None = None):
         self.ds, self.ix, self.cand, self.objective, self.settings = ds, ix, cand, objective, settings
         self.locked, self.replanning = locked, replanning
-        self.look = _Index(ix, cand)
+        self.look = PairIndex(ix, cand)
         self.rng = np.random.default_rng(settings.seed)
         self.allow_mode = ds.policy.rules.shift_overlap == "allow"
         self.floors = term_floors(ds, ix, cand)
@@ -229,7 +228,7 @@ class LaterStages:
         found none), how much it lowered the stage, CP-SAT's status and its deterministic time."""
         ix, cand = self.ix, self.cand
         stages = self.objective.stages
-        residual, keep, fixed = _sub_problem(ix, cand, chosen, free, self.locked,
+        residual, keep, fixed = sub_problem(ix, cand, chosen, free, self.locked,
                                              (self.look.staff_lo, self.look.staff_hi))
         short = shortfall_hours(ix, cand, chosen)
         around = Surroundings(freed=free, largest_floor=int(short[~free].max(initial=0)),
@@ -250,15 +249,7 @@ class LaterStages:
         pm.model.minimize(expr)
         pm.model.proto.solution_hint.vars.extend(range(len(hint)))
         pm.model.proto.solution_hint.values.extend(hint)
-        solver = cp_model.CpSolver()
-        p = solver.parameters
-        p.num_workers = min(self.settings.workers, STEP_WORKERS)
-        p.random_seed = self.settings.seed + step
-        p.max_time_in_seconds = max(0.2, seconds)
-        p.use_lns_only = p.num_workers >= 2
-        if self.allow_mode:
-            p.max_presolve_iterations = 1
-        p.catch_sigint_signal = False
+        solver = step_solver(self.settings, step, False, self.allow_mode, seconds)
         if stopper:
             stopper.attach(solver)
         status = solver.solve(pm.model)
@@ -303,12 +294,12 @@ class LaterStages:
                 proven is not None and value is not None and value / scale <= proven() + 1e-9)
 
         while time.monotonic() < deadline - 0.2 and not done():
-            free = _neighbourhood(self.rng, self.ix, self.cand, self.look, chosen, weights, target)
+            free = neighbourhood(self.rng, self.ix, self.cand, self.look, chosen, weights, target)
             left = deadline - time.monotonic()
             new, gain, status, dtime = self.step(chosen, number, free, min(STEP_SECONDS, left), run.steps,
                                                  stopper)
             run.steps += 1
-            target = _next_target(target, status, dtime, self.cand.n_pairs)
+            target = next_target(target, status, dtime, self.cand.n_pairs)
             if new is None:
                 continue
             chosen = new

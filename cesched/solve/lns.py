@@ -73,7 +73,7 @@ class LnsStats:
     seconds: float = 0.0
 
 
-class _Index:
+class PairIndex:
     """Pair lookups by person and by session, built once."""
 
     def __init__(self, ix: Indexed, cand: Candidates):
@@ -88,11 +88,12 @@ class _Index:
         return self.by_session[self.sess_lo[session]:self.sess_hi[session]]
 
 
-def _neighbourhood(rng, ix: Indexed, cand: Candidates, look: _Index, chosen: np.ndarray,
-                   short: np.ndarray, target_pairs: int) -> np.ndarray:
-    """People to free: short people, and those holding seats in the sessions they could take."""
+def neighbourhood(rng, ix: Indexed, cand: Candidates, look: PairIndex, chosen: np.ndarray,
+                  seed_weights: np.ndarray, target_pairs: int) -> np.ndarray:
+    """People to free: seeds drawn by ``seed_weights`` (hours short, or what they add to a later
+    stage), and those holding seats in the sessions the seeds could take."""
     free = np.zeros(ix.n_staff, dtype=bool)
-    weights = short.astype(float)
+    weights = seed_weights.astype(float)
     if weights.sum() == 0:
         return free
     weights /= weights.sum()
@@ -116,7 +117,7 @@ def _neighbourhood(rng, ix: Indexed, cand: Candidates, look: _Index, chosen: np.
     return free
 
 
-def _next_target(target: int, status, deterministic_time: float, n_pairs: int) -> int:
+def next_target(target: int, status, deterministic_time: float, n_pairs: int) -> int:
     """Grow the neighbourhood after a step CP-SAT closed, shrink it after one it could not."""
     if status == cp_model.OPTIMAL:
         return min(int(target * 1.3), 2 * n_pairs + 1000)
@@ -141,7 +142,7 @@ def _guided(rng, ix: Indexed, cand: Candidates, chosen: np.ndarray, guide: np.nd
     return free, settled
 
 
-def _sub_problem(ix: Indexed, cand: Candidates, chosen: np.ndarray, free: np.ndarray,
+def sub_problem(ix: Indexed, cand: Candidates, chosen: np.ndarray, free: np.ndarray,
                  locked: np.ndarray | None = None, staff_range: tuple[np.ndarray, np.ndarray] | None = None,
                  settled: np.ndarray | None = None):
     """The freed people's pairs plus the fixed attendances a rule needs to see one by one.
@@ -214,7 +215,7 @@ def _step_model(ds: Dataset, residual: Indexed, sub: Candidates, fixed: np.ndarr
     return pm
 
 
-def _step_solver(settings: SolverSettings, step: int, guided: bool, allow_mode: bool,
+def step_solver(settings: SolverSettings, step: int, guided: bool, allow_mode: bool,
                  seconds: float) -> cp_model.CpSolver:
     """CP-SAT set up for one step of ``seconds`` (deterministic seconds in a deterministic run)."""
     solver = cp_model.CpSolver()
@@ -256,7 +257,7 @@ def improve_shortfall(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.nda
     t0 = time.monotonic()
     deadline = t0 + seconds
     rng = np.random.default_rng(settings.seed)
-    look = _Index(ix, cand)
+    look = PairIndex(ix, cand)
     state = plan_state(ix, cand, chosen)
     top_up(state)
     chosen = state.chosen  # the plan is the state's: steps change it pair by pair, and undo a rejected one
@@ -277,13 +278,13 @@ def improve_shortfall(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.nda
         if guided:
             free, settled = _guided(rng, ix, cand, chosen, guide)
         else:
-            free = _neighbourhood(rng, ix, cand, look, chosen, short, target)
-        residual, keep, fixed = _sub_problem(ix, cand, chosen, free, locked, (look.staff_lo, look.staff_hi),
+            free = neighbourhood(rng, ix, cand, look, chosen, short, target)
+        residual, keep, fixed = sub_problem(ix, cand, chosen, free, locked, (look.staff_lo, look.staff_hi),
                                              settled)
         current = chosen[keep]
         pm = _step_model(ds, residual, subset(cand, keep), fixed, current)
         left = dtime_left if settings.deterministic else deadline - time.monotonic()
-        solver = _step_solver(settings, stats.steps, guided, allow_mode,
+        solver = step_solver(settings, stats.steps, guided, allow_mode,
                               min(GUIDED_SECONDS if guided else STEP_SECONDS, left))
         if stopper:
             stopper.attach(solver)
@@ -294,7 +295,7 @@ def improve_shortfall(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.nda
         dtime_left -= solver.response_proto.deterministic_time
         whole = bool(keep.all())  # the neighbourhood was the whole problem
         if not guided:  # a guided step's size is the LP's to decide, not the target's
-            target = _next_target(target, status, solver.response_proto.deterministic_time, cand.n_pairs)
+            target = next_target(target, status, solver.response_proto.deterministic_time, cand.n_pairs)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             continue
         solved = pm.chosen(list(solver.response_proto.solution))

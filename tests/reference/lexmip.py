@@ -685,7 +685,8 @@ def _new_highs(seconds: float, extra: dict[str, object]) -> highspy.Highs:
     highs.setOptionValue("mip_rel_gap", 0.0)
     highs.setOptionValue("mip_abs_gap", 0.5)  # < 1 scaled unit: closes only on a proven integer optimum
     highs.setOptionValue("random_seed", 0)
-    highs.setOptionValue("threads", 1)
+    # no "threads": HiGHS' thread pool is global to the process, and a size other than the one it
+    # started with (cesched's own LP, earlier in a test run) makes every later run fail
     highs.setOptionValue("time_limit", max(seconds, 1.0))
     for option, value in extra.items():
         highs.setOptionValue(option, value)
