@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -210,7 +209,7 @@ class StageRun:
 
 
 class LaterStages:
-    """Neighbourhood steps for the stages after the first ``start`` ones, one stage at a time."""
+    """Neighbourhood steps for a stage after the first, every stage before it held."""
 
     def __init__(self, ds: Dataset, ix: Indexed, cand: Candidates, objective: ObjectiveConfig,
                  settings: SolverSettings, locked: np.ndarray | None = None,
@@ -257,7 +256,7 @@ class LaterStages:
             stopper.attach(None)
         dtime = solver.response_proto.deterministic_time
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return None, before, status, dtime
+            return None, 0, status, dtime
         taken = pm.chosen(list(solver.response_proto.solution))
         # the plan's own figure: a solution's auxiliary variables need not be at their tightest
         after = evaluate(expr, pm.complete(taken))
@@ -276,10 +275,8 @@ class LaterStages:
         return sum(weights[t] * (scale // TERM_SCALE[t]) * p for t, p in zip(terms, parts)), scale
 
     def improve(self, chosen: np.ndarray, number: int, seconds: float, progress: Progress | None = None,
-                stopper: Stopper | None = None, proven: Callable[[], float] | None = None
-                ) -> tuple[np.ndarray, StageRun]:
-        """Steps on stage ``number`` for ``seconds``; returns the plan and what the steps did.
-        ``proven`` gives a lower bound proved meanwhile (reported units): the steps stop at it."""
+                stopper: Stopper | None = None) -> tuple[np.ndarray, StageRun]:
+        """Steps on stage ``number`` for ``seconds``; returns the plan and what the steps did."""
         run = StageRun()
         t0 = time.monotonic()
         deadline = t0 + seconds
@@ -289,11 +286,7 @@ class LaterStages:
         bound = sum(self.objective.weights[t] * self.floors.get(t, 0.0) for t in terms)
         target = FIRST_TARGET_PAIRS
         weights = _step_weights(self.ds, self.ix, self.cand, chosen, terms)
-        def done() -> bool:
-            return (stopper is not None and stopper.stopped) or not weights.sum() > 0 or (
-                proven is not None and value is not None and value / scale <= proven() + 1e-9)
-
-        while time.monotonic() < deadline - 0.2 and not done():
+        while time.monotonic() < deadline - 0.2 and weights.sum() > 0 and not (stopper and stopper.stopped):
             free = neighbourhood(self.rng, self.ix, self.cand, self.look, chosen, weights, target)
             left = deadline - time.monotonic()
             new, gain, status, dtime = self.step(chosen, number, free, min(STEP_SECONDS, left), run.steps,
