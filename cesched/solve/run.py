@@ -181,24 +181,22 @@ def _staged(dataset, ix, cand, start, bounds, settings, deadline, seconds, stats
     stage_settings = settings
     if settings.deterministic:
         stage_settings = replace(settings, time_limit=settings.time_limit * ((1 - share_of_time) if lns_ran else 1))
+    # above the threshold only the shortfall stages on the whole model (its bounds prove them), each
+    # with the time it has among all the stages; the others by neighbourhoods in what is left
     later = later_by_neighbourhoods(cand.n_pairs, settings) and len(objective.stages) > 1
-    if not later:
-        outcome = run_stages(pm, objective, stage_settings, progress, stopper, incumbent=start,
-                             deadline=None if settings.deterministic else max(deadline, t + 0.1), term_bounds=bounds)
-        seconds["solve"] = time.monotonic() - t
-        return (outcome.chosen if outcome.chosen is not None else start), outcome.results
-    # the shortfall stages on the whole model (its bounds prove them), each with the time it has
-    # among all the stages; the others by neighbourhoods in what is left
-    lead = _whole_model_stages(objective)
+    lead = _whole_model_stages(objective) if later else None
     outcome = run_stages(pm, objective, stage_settings, progress, stopper, incumbent=start,
-                         deadline=max(deadline, t + 0.1), term_bounds=bounds, until=lead)
-    chosen, results = (outcome.chosen if outcome.chosen is not None else start), outcome.results
+                         deadline=None if settings.deterministic else max(deadline, t + 0.1),
+                         term_bounds=bounds, until=lead)
     seconds["solve"] = time.monotonic() - t
+    chosen = outcome.chosen if outcome.chosen is not None else start
+    if not later:
+        return chosen, outcome.results
     t = time.monotonic()
     chosen, rest = improve_later_stages(dataset, ix, cand, chosen, objective, lead, deadline, settings, progress,
                                         stopper, anchor.locked, _replanning(anchor))
     seconds["later_neighbourhoods"] = time.monotonic() - t
-    return chosen, results + rest
+    return chosen, outcome.results + rest
 
 
 #: stages a whole model searches and proves better than neighbourhoods when they come first (300
