@@ -1,6 +1,11 @@
 """The engine against the independent reference MIP on many random tiny districts.
 
     python benchmarks/reference.py --seeds 0-49 --modes forbid,allow --time-limit 30
+    python benchmarks/reference.py --seeds 0-19 --staff 20,30 --time-limit 60 --ref-time-limit 600
+
+--staff writes larger districts of that many staff (`write_tiny(..., staff=N)`; a list or range such as
+`20,30` or `20-24`); without it the districts are the tiny ones. --reference-only times the reference
+alone (no engine, no comparison) to find the sizes it still proves.
 
 For each seed and mode it writes a district (tests/reference/tinygen.py), proves the lexicographic
 optimum with HiGHS (tests/reference/lexmip.py, which never reads cesched), solves it with
@@ -13,12 +18,15 @@ status. Flags:
     not reached  the stage is not proven and its value is worse than the reference
     AUDIT        the audit rejects the engine's plan, or rejects / scores differently the reference plan
 
-Every district with a BUG or AUDIT flag is copied to --keep (default /tmp/refcases/seed<N>-<mode>).
+Every district with a BUG or AUDIT flag is copied to --keep (default /tmp/refcases/seed<N>-<mode>, or
+seed<N>-<mode>-staff<S> for a sized one). The summary counts ok / not reached / BUG per mode and stage,
+and lists every flagged stage with both values; --jsonl also writes one JSON object per district.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 import tempfile
@@ -38,6 +46,10 @@ TOLERANCE = 1e-6
 SHORT = {"shortfall_hours": "short", "largest_shortfall_hours": "largest", "overlap_minutes": "overlap",
          "rest_breaches": "rest", "overload_hours": "overload", "unit_peak_days": "peak", "spend": "spend",
          "training_minutes": "minutes"}
+
+
+def size_name(staff: int | None) -> str:
+    return "tiny" if staff is None else str(staff)
 
 
 def seed_list(text: str) -> list[int]:
@@ -82,17 +94,25 @@ def audit_problems(folder: Path, reference: dict[str, float], ref_plan: list[tup
     return problems
 
 
-def run_one(seed: int, mode: str, time_limit: float, workers: int, keep: Path) -> dict:
+def run_one(seed: int, mode: str, time_limit: float, workers: int, keep: Path, staff: int | None = None,
+            ref_time_limit: float | None = None, engine: bool = True) -> dict:
     """One district: reference, engine, comparison; the folder is kept when something is wrong."""
+    name = f"seed{seed}-{mode}" + ("" if staff is None else f"-staff{staff}")
+    ref_limit = max(60.0, 2 * time_limit) if ref_time_limit is None else ref_time_limit
     with tempfile.TemporaryDirectory(prefix="refbench-") as tmp:
-        folder = Path(tmp) / f"seed{seed}-{mode}"
-        write_tiny(folder, seed, mode)
+        folder = Path(tmp) / name
+        write_tiny(folder, seed, mode, staff=staff)
         started = time.monotonic()
         try:
-            reference, ref_plan = lexicographic_plan(folder, time_limit=max(60.0, 2 * time_limit))
+            reference, ref_plan = lexicographic_plan(folder, time_limit=ref_limit)
         except Exception as error:  # the reference could not prove it: say so, compare nothing
-            return {"seed": seed, "mode": mode, "error": f"reference: {error}"}
+            return {"seed": seed, "mode": mode, "staff": staff, "ref_seconds": time.monotonic() - started,
+                    "error": f"reference: {error}"}
         ref_seconds = time.monotonic() - started
+        if not engine:
+            return {"seed": seed, "mode": mode, "staff": staff, "reference": reference, "cells": [],
+                    "flags": [], "problems": [], "kept": None, "ref_seconds": ref_seconds,
+                    "engine_seconds": 0.0, "status": "-"}
         started = time.monotonic()
         ds = cesched.load_dataset(folder)
         plan = cesched.solve(ds, cesched.SolveOptions(time_limit_seconds=time_limit, workers=workers, seed=0))
@@ -110,58 +130,105 @@ def run_one(seed: int, mode: str, time_limit: float, workers: int, keep: Path) -
         bad = any(f[1].startswith("BUG") for f in flags) or problems
         kept = None
         if bad:
-            kept = keep / f"seed{seed}-{mode}"
+            kept = keep / name
             shutil.rmtree(kept, ignore_errors=True)
             shutil.copytree(folder, kept)
-        return {"seed": seed, "mode": mode, "cells": cells, "flags": flags, "problems": problems,
-                "kept": kept, "ref_seconds": ref_seconds, "engine_seconds": engine_seconds,
-                "status": plan.status}
+        return {"seed": seed, "mode": mode, "staff": staff, "reference": reference, "cells": cells,
+                "flags": flags, "problems": problems, "kept": kept, "ref_seconds": ref_seconds,
+                "engine_seconds": engine_seconds, "status": plan.status}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", default="0-49")
     parser.add_argument("--modes", default="forbid,allow")
+    parser.add_argument("--staff", default="", help="district sizes, e.g. 30 or 20,40 or 20-24; blank = tiny")
     parser.add_argument("--time-limit", type=float, default=30.0, help="engine seconds per district")
+    parser.add_argument("--ref-time-limit", type=float, default=None,
+                        help="reference seconds per district, all stages (default max(60, 2 x --time-limit))")
+    parser.add_argument("--reference-only", action="store_true", help="time the reference, run no engine")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--keep", type=Path, default=Path("/tmp/refcases"))
+    parser.add_argument("--jsonl", type=Path, default=None, help="also write one JSON line per district")
     args = parser.parse_args(argv)
     args.keep.mkdir(parents=True, exist_ok=True)
+    sizes: list[int | None] = [None] if not args.staff.strip() else seed_list(args.staff)
+    jsonl = args.jsonl.open("a", encoding="utf-8") if args.jsonl else None
 
-    header = ["seed", "mode", "ref s", "eng s"] + [SHORT[s] for s in STAGES]
+    header = ["staff", "seed", "mode", "ref s", "eng s"] + [SHORT[s] for s in STAGES]
     print(" | ".join(header), flush=True)
-    tally: dict[str, Counter] = {}
+    tally: dict[tuple[str, str], Counter] = {}
+    stages: dict[tuple[str, str], dict[str, Counter]] = {}
+    times: dict[tuple[str, str], dict[str, list[float]]] = {}
     findings: list[str] = []
-    for mode in args.modes.split(","):
-        tally[mode] = Counter()
-        for seed in seed_list(args.seeds):
-            row = run_one(seed, mode, args.time_limit, args.workers, args.keep)
-            if "error" in row:
-                tally[mode]["reference unproven"] += 1
-                print(f"{seed} | {mode} | {row['error']}", flush=True)
-                continue
-            print(" | ".join([str(seed), mode, f"{row['ref_seconds']:.1f}", f"{row['engine_seconds']:.1f}",
-                              *row["cells"]]), flush=True)
-            worst = "ok"
-            for name, flag, ref, value, bound, status in row["flags"]:
-                if flag.startswith("BUG"):
+    gaps: list[str] = []
+    for staff in sizes:
+        for mode in args.modes.split(","):
+            key = (size_name(staff), mode)
+            tally[key] = Counter()
+            stages[key] = {name: Counter() for name in STAGES}
+            times[key] = {"reference": [], "engine": []}
+            for seed in seed_list(args.seeds):
+                row = run_one(seed, mode, args.time_limit, args.workers, args.keep, staff=staff,
+                              ref_time_limit=args.ref_time_limit, engine=not args.reference_only)
+                if jsonl:
+                    jsonl.write(json.dumps(row, default=str) + "\n")
+                    jsonl.flush()
+                if "error" in row:
+                    tally[key]["reference unproven"] += 1
+                    print(f"{size_name(staff)} | {seed} | {mode} | {row['ref_seconds']:.1f} | {row['error']}",
+                          flush=True)
+                    continue
+                times[key]["reference"].append(row["ref_seconds"])
+                if args.reference_only:
+                    tally[key]["reference proven"] += 1
+                    print(" | ".join([size_name(staff), str(seed), mode, f"{row['ref_seconds']:.1f}", "-",
+                                      *(f"{row['reference'][n]:g}" for n in STAGES)]), flush=True)
+                    continue
+                times[key]["engine"].append(row["engine_seconds"])
+                print(" | ".join([size_name(staff), str(seed), mode, f"{row['ref_seconds']:.1f}",
+                                  f"{row['engine_seconds']:.1f}", *row["cells"]]), flush=True)
+                where = f"seed {seed} {mode}" + ("" if staff is None else f" staff {staff}")
+                worst = "ok"
+                for name, flag, ref, value, bound, status in row["flags"]:
+                    stages[key][name][flag.split("-")[0] if flag else "ok"] += 1
+                    if flag.startswith("BUG"):
+                        worst = "BUG"
+                        findings.append(f"{flag}: {where} {name}: reference {ref:g}, engine {value} "
+                                        f"(status {status}, bound {bound}) -> {row['kept']}")
+                    elif flag == "not reached":
+                        if worst == "ok":
+                            worst = "not reached"
+                        bound_ok = bound is not None and bound <= ref + TOLERANCE
+                        gaps.append(f"not reached: {where} {name}: optimum {ref:g}, engine {value} "
+                                    f"(status {status}, bound {bound}, bound <= optimum: {bound_ok})")
+                for problem in row["problems"]:
                     worst = "BUG"
-                    findings.append(f"{flag}: seed {seed} {mode} {name}: reference {ref:g}, engine {value} "
-                                    f"(status {status}, bound {bound}) -> {row['kept']}")
-                elif flag == "not reached" and worst == "ok":
-                    worst = "not reached"
-            for problem in row["problems"]:
-                worst = "BUG"
-                findings.append(f"AUDIT: seed {seed} {mode}: {problem} -> {row['kept']}")
-            tally[mode][worst] += 1
-            tally[mode]["stage BUG"] += sum(1 for f in row["flags"] if f[1].startswith("BUG"))
-            tally[mode]["stage not reached"] += sum(1 for f in row["flags"] if f[1] == "not reached")
-            tally[mode]["stage ok"] += sum(1 for f in row["flags"] if not f[1])
+                    findings.append(f"AUDIT: {where}: {problem} -> {row['kept']}")
+                tally[key][worst] += 1
+                tally[key]["stage BUG"] += sum(1 for f in row["flags"] if f[1].startswith("BUG"))
+                tally[key]["stage not reached"] += sum(1 for f in row["flags"] if f[1] == "not reached")
+                tally[key]["stage ok"] += sum(1 for f in row["flags"] if not f[1])
+    if jsonl:
+        jsonl.close()
     print()
-    for mode, counts in tally.items():
-        print(f"{mode}: districts ok {counts['ok']}, not reached {counts['not reached']}, BUG {counts['BUG']}, "
-              f"reference unproven {counts['reference unproven']}; stages ok {counts['stage ok']}, "
-              f"not reached {counts['stage not reached']}, BUG {counts['stage BUG']}")
+    for (size, mode), counts in tally.items():
+        ref, eng = times[size, mode]["reference"], times[size, mode]["engine"]
+        timing = (f"reference s mean {sum(ref) / len(ref):.1f} max {max(ref):.1f}" if ref else "no reference proven")
+        if eng:
+            timing += f"; engine s mean {sum(eng) / len(eng):.1f} max {max(eng):.1f}"
+        if args.reference_only:
+            print(f"staff {size} {mode}: reference proven {counts['reference proven']}, "
+                  f"unproven {counts['reference unproven']}; {timing}")
+            continue
+        print(f"staff {size} {mode}: districts ok {counts['ok']}, not reached {counts['not reached']}, "
+              f"BUG {counts['BUG']}, reference unproven {counts['reference unproven']}; stages ok "
+              f"{counts['stage ok']}, not reached {counts['stage not reached']}, BUG {counts['stage BUG']}; {timing}")
+        for name in STAGES:
+            c = stages[size, mode][name]
+            print(f"    {name:<24} ok {c['ok']:>3}  not reached {c['not reached']:>3}  BUG {c['BUG']:>3}")
+    for gap in gaps:
+        print(gap)
     for finding in findings:
         print(finding)
     return 1 if findings else 0

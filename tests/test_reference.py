@@ -52,6 +52,18 @@ def test_reference_reproduces_the_proven_samples(name: str) -> None:
 @pytest.mark.parametrize("seed", SEEDS)
 def test_engine_agrees_with_the_reference(tmp_path: Path, seed: int, mode: str) -> None:
     write_tiny(tmp_path, seed, mode)
+    _engine_agrees(tmp_path)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("seed", [0, 3])  # the reference proves these in seconds (benchmarks/reference.py)
+def test_engine_agrees_with_the_reference_on_twenty_staff(tmp_path: Path, seed: int, mode: str) -> None:
+    write_tiny(tmp_path, seed, mode, staff=20)
+    assert len(pd.read_csv(tmp_path / "staff.csv")) == 20
+    _engine_agrees(tmp_path)
+
+
+def _engine_agrees(tmp_path: Path) -> None:
     reference, reference_plan = lexicographic_plan(tmp_path)
     _audit_reference_plan(tmp_path, reference, reference_plan)
 

@@ -10,12 +10,20 @@ disagree on capacity and min_attendance).
 
 `write_tiny(folder, seed, mode)` writes the same district for both modes of one seed; only
 `shift_overlap` in policy.toml differs.
+
+`write_tiny(folder, seed, mode, staff=N)` writes a larger district of exactly N staff (say 20-60) for
+the reference to prove at size: units, venues, courses and sessions grow with N (factor N/10 on the
+tiny ranges; units stay at about 3-5 people so budgets and max_absent still bind, sessions keep the
+tiny seats per person) and the meetings spread over more busy days (factor sqrt(N/10)) so clashes do
+not grow without end. Rosters, weekly caps and the policy are drawn as for a tiny district. Without
+`staff` nothing changes: a seed writes byte for byte what it always wrote.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import math
 import random
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -42,10 +50,45 @@ PATTERNS = [
 ]
 
 
-def write_tiny(folder: Path, seed: int, mode: str) -> None:
-    """Write one tiny district for `seed`; `mode` is the policy's shift_overlap ("forbid"/"allow")."""
+class _Size:
+    """The ranges of one district: the tiny ones (staff=None) or the tiny ones scaled to `staff`.
+
+    Why every tiny range is spelled here unchanged: a seed without `staff` must draw the very same
+    random numbers in the same order as before sizes existed (tests/test_reference.py depends on it).
+    """
+
+    def __init__(self, staff: int | None) -> None:
+        if staff is not None and staff < 5:
+            raise ValueError(f"staff={staff}: at least 5")
+        self.staff = staff
+        self.factor = 1.0 if staff is None else staff / 10
+
+    def scaled(self, low: int, high: int) -> tuple[int, int]:
+        """A tiny range (low, high) grown by the size factor (unchanged for tiny)."""
+        if self.staff is None:
+            return low, high
+        return max(low, round(low * self.factor)), max(high, round(high * self.factor))
+
+    def units(self) -> tuple[int, int]:
+        if self.staff is None:
+            return 2, 4
+        return max(2, self.staff // 5), max(4, self.staff // 3)  # about 3-5 people a unit, as tiny
+
+    def busy_days(self) -> tuple[int, int]:
+        if self.staff is None:
+            return 4, 8
+        spread = math.sqrt(self.factor)
+        return max(4, round(4 * spread)), max(8, round(8 * spread))
+
+
+def write_tiny(folder: Path, seed: int, mode: str, staff: int | None = None) -> None:
+    """Write one district for `seed`; `mode` is the policy's shift_overlap ("forbid"/"allow").
+
+    `staff=None` is the tiny district (5-14 staff); a number writes a larger one with exactly that
+    many staff (see the module docstring)."""
     if mode not in ("forbid", "allow"):
         raise ValueError(mode)
+    size = _Size(staff)
     rng = random.Random(seed)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -58,17 +101,17 @@ def write_tiny(folder: Path, seed: int, mode: str) -> None:
     last = monday + timedelta(days=7 * rng.randint(2, 3) - 1)
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
-    units = _units(rng, zones)
-    staff = _staff(rng, units, fields)
-    venues = _venues(rng, zones)
-    courses = _courses(rng, fields)
-    sessions = _sessions(rng, courses, venues, days, style)
-    shifts = _shifts(rng, staff, days, style)
+    units = _units(rng, zones, size)
+    people = _staff(rng, units, fields, size)
+    venues = _venues(rng, zones, size)
+    courses = _courses(rng, fields, size)
+    sessions = _sessions(rng, courses, venues, days, style, size)
+    shifts = _shifts(rng, people, days, style)
 
     style.write(folder / "units.csv", ["unit_id", "name", "zone", "budget", "max_absent"], units)
     style.write(folder / "staff.csv", ["staff_id", "name", "unit_id", "field", "required_public",
                 "required_professional", "done_public", "done_professional", "max_weekly_hours"],
-                staff, chinese=True)
+                people, chinese=True)
     style.write(folder / "shifts.csv", ["staff_id", "start", "end"], shifts)
     style.write(folder / "courses.csv", ["course_id", "title", "category", "fields", "hours", "fee",
                 "organizer"], courses)
@@ -116,9 +159,9 @@ def _money(rng: random.Random, low: int, high: int) -> str:
     return f"{value}.5" if rng.random() < 0.2 else str(value)
 
 
-def _units(rng: random.Random, zones: list[str]) -> list[dict]:
+def _units(rng: random.Random, zones: list[str], size: _Size) -> list[dict]:
     units = []
-    for i in range(rng.randint(2, 4)):
+    for i in range(rng.randint(*size.units())):
         units.append({
             "unit_id": f"U{i + 1:02d}",
             "name": f"unit {i + 1}",
@@ -129,15 +172,15 @@ def _units(rng: random.Random, zones: list[str]) -> list[dict]:
     return units
 
 
-def _staff(rng: random.Random, units: list[dict], fields: list[str]) -> list[dict]:
-    count = rng.randint(max(5, len(units)), 14)
+def _staff(rng: random.Random, units: list[dict], fields: list[str], size: _Size) -> list[dict]:
+    count = rng.randint(max(5, len(units)), 14) if size.staff is None else max(size.staff, len(units))
     names = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄勇", "周杰", "吴霞", "徐强", "孙丽", "马超", "朱琳"]
     staff = []
     for i in range(count):
         unit = units[i]["unit_id"] if i < len(units) else rng.choice(units)["unit_id"]
         row = {
             "staff_id": f"{i + 1:05d}",  # leading zeros: ids are text
-            "name": names[i],
+            "name": names[i % len(names)] + (str(i // len(names) + 1) if i >= len(names) else ""),
             "unit_id": unit,
             "field": rng.choice(fields),
             "done_public": rng.choice(["", "0", "3", "6", "3.5"]),
@@ -152,16 +195,16 @@ def _staff(rng: random.Random, units: list[dict], fields: list[str]) -> list[dic
     return staff
 
 
-def _venues(rng: random.Random, zones: list[str]) -> list[dict]:
+def _venues(rng: random.Random, zones: list[str], size: _Size) -> list[dict]:
     return [
         {"venue_id": f"V{i + 1}", "name": f"room {i + 1}", "zone": zones[i % len(zones)] if i < len(zones)
          else rng.choice(zones), "capacity": str(rng.randint(2, 6))}
-        for i in range(rng.randint(3, 5))
+        for i in range(rng.randint(*size.scaled(3, 5)))
     ]
 
 
-def _courses(rng: random.Random, fields: list[str]) -> list[dict]:
-    count = rng.randint(4, 10)
+def _courses(rng: random.Random, fields: list[str], size: _Size) -> list[dict]:
+    count = rng.randint(*size.scaled(4, 10))
     categories = ["public", "professional"] + [rng.choice(["public", "professional"]) for _ in range(count - 2)]
     courses = []
     for i, category in enumerate(categories):
@@ -186,11 +229,11 @@ def _at(day: date, clock: str) -> datetime:
 
 
 def _sessions(rng: random.Random, courses: list[dict], venues: list[dict], days: list[date],
-              style: _Style) -> list[dict]:
-    """8-20 sessions of 1-3 meetings; some in touching pairs on one day (end == start)."""
+              style: _Style, size: _Size) -> list[dict]:
+    """8-20 sessions (tiny) of 1-3 meetings; some in touching pairs on one day (end == start)."""
     rows: list[dict] = []
-    count = rng.randint(8, 20)
-    busy_days = rng.sample(days, min(len(days), rng.randint(4, 8)))  # crowd meetings onto few days
+    count = rng.randint(*size.scaled(8, 20))
+    busy_days = rng.sample(days, min(len(days), rng.randint(*size.busy_days())))  # crowd meetings onto few days
     for i in range(count):
         course = courses[i] if i < len(courses) else rng.choice(courses)
         capacity = str(rng.randint(2, 5)) if rng.random() < 0.3 else ""
