@@ -5,7 +5,8 @@
 
 --staff writes larger districts of that many staff (`write_tiny(..., staff=N)`; a list or range such as
 `20,30` or `20-24`); without it the districts are the tiny ones. --reference-only times the reference
-alone (no engine, no comparison) to find the sizes it still proves.
+alone (no engine, no comparison) to find the sizes it still proves. --force later|no-model sends the
+districts down the engine's large-district paths (later stages by neighbourhoods; no whole model).
 
 For each seed and mode it writes a district (tests/reference/tinygen.py), proves the lexicographic
 optimum with HiGHS (tests/reference/lexmip.py, which never reads cesched), solves it with
@@ -138,6 +139,17 @@ def run_one(seed: int, mode: str, time_limit: float, workers: int, keep: Path, s
                 "engine_seconds": engine_seconds, "status": plan.status}
 
 
+def force_large_paths(which: str) -> None:
+    """Send small districts down the paths the engine keeps for large ones, so the reference can
+    judge what those paths claim (statuses and bounds) where it can still prove the optimum."""
+    from cesched.solve import run as engine
+
+    engine.LATER_NEIGHBOURHOODS_ABOVE_PAIRS = 0
+    if which == "no-model":
+        engine.full_model_limit = lambda _limit: 0
+        engine.LATER_SHARE = 0.5  # the default 7.5 % of a tiny limit leaves the later steps no time
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", default="0-49")
@@ -150,7 +162,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--keep", type=Path, default=Path("/tmp/refcases"))
     parser.add_argument("--jsonl", type=Path, default=None, help="also write one JSON line per district")
+    parser.add_argument("--force", choices=["later", "no-model"], default=None,
+                        help="take the large-district paths on small districts: 'later' searches the stages "
+                             "after shortfall by neighbourhoods, 'no-model' builds no whole model at all")
     args = parser.parse_args(argv)
+    if args.force:
+        force_large_paths(args.force)
     args.keep.mkdir(parents=True, exist_ok=True)
     sizes: list[int | None] = [None] if not args.staff.strip() else seed_list(args.staff)
     jsonl = args.jsonl.open("a", encoding="utf-8") if args.jsonl else None
