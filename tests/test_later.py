@@ -98,3 +98,28 @@ def test_solve_takes_the_later_stages_by_neighbourhoods_above_the_threshold(dist
     assert sum(s.solutions for s in later) >= 1
     for s in plan.stages[:1] + tuple(searched):
         assert s.value == pytest.approx(getattr(plan.kpis, s.name)) and s.bound <= s.value + 1e-9
+
+
+def test_replanning_by_neighbourhoods_reports_the_people_it_changed(district, monkeypatch):
+    """Where no whole model is built, the stage that keeps a published plan stable is searched by
+    steps too, and its figure is the people the changes list names."""
+    from cesched.solve import run as engine
+
+    ds = district[0]
+    monkeypatch.setattr(engine, "LATER_NEIGHBOURHOODS_ABOVE_PAIRS", 0)
+    monkeypatch.setattr(engine, "full_model_limit", lambda _: 0)
+    monkeypatch.setattr(engine, "LATER_SHARE", 0.5)
+    plan = cesched.solve(ds, cesched.SolveOptions(time_limit_seconds=3, workers=2, seed=0))
+    cancelled = plan.assignments["session_id"].value_counts().index[0]
+    changed = ds.model_copy(update={
+        "sessions": ds.sessions[ds.sessions["session_id"] != cancelled].reset_index(drop=True),
+        "meetings": ds.meetings[ds.meetings["session_id"] != cancelled].reset_index(drop=True),
+    })
+    again = cesched.solve(changed, cesched.SolveOptions(time_limit_seconds=8, workers=2, seed=0),
+                          previous=plan.assignments)
+    assert again.valid
+    stage = next(s for s in again.stages if s.name == "changed_staff")
+    moved = set(again.changes["staff_id"])
+    attendees = set(plan.assignments.loc[plan.assignments["session_id"] == cancelled, "staff_id"])
+    assert stage.status in ("optimal", "feasible") and stage.value == len(moved)
+    assert attendees <= moved and stage.bound <= stage.value

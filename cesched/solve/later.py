@@ -102,7 +102,17 @@ def _on_peak_days(ix: Indexed, cand: Candidates, chosen: np.ndarray) -> np.ndarr
     return out
 
 
-def contributions(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.ndarray, term: str) -> np.ndarray:
+def changed_people(ix: Indexed, cand: Candidates, chosen: np.ndarray, replanning: Replanning) -> np.ndarray:
+    """Per person, whether their attendances differ from the previous plan's (``changed_staff``):
+    a pair taken or dropped, or a previous attendance no longer possible (changed whatever happens)."""
+    changed = np.bincount(cand.pair_staff[chosen != replanning.previous], minlength=ix.n_staff) > 0
+    if replanning.lost is not None:
+        changed |= replanning.lost > 0
+    return changed
+
+
+def contributions(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.ndarray, term: str,
+                  replanning: Replanning | None = None) -> np.ndarray:
     """Per person, how much the plan's figure of ``term`` comes from their attendances (the
     weights that pick a step's people; a person with 0 cannot lower the term by moving)."""
     taken = np.flatnonzero(chosen)
@@ -129,12 +139,18 @@ def contributions(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.ndarray
         return per_person(ix.session_fee[session])
     if term == "training_minutes":
         return per_person(ix.session_minutes[session])
-    return np.bincount(staff, minlength=ix.n_staff).astype(float)  # changed_staff: anyone may move
+    if replanning is None:  # changed_staff without a previous plan: nothing to go back to
+        return np.zeros(ix.n_staff)
+    movable = changed_people(ix, cand, chosen, replanning)  # changed_staff: who could go back to their plan
+    if replanning.lost is not None:
+        movable &= replanning.lost == 0
+    return movable.astype(float)
 
 
-def term_figure(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.ndarray, term: str) -> int | None:
+def term_figure(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.ndarray, term: str,
+                replanning: Replanning | None = None) -> int | None:
     """The plan's figure of ``term`` in internal units (``TERM_SCALE``), from the candidates as the
-    model sees them; None for ``changed_staff`` (it needs the previous plan)."""
+    model sees them; None for ``changed_staff`` without the previous plan."""
     taken = np.flatnonzero(chosen)
     session = cand.pair_session[taken]
     if term == "shortfall_hours":
@@ -157,6 +173,8 @@ def term_figure(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.ndarray, 
         return int(ix.session_fee[session].sum())
     if term == "training_minutes":
         return int(ix.session_minutes[session].sum())
+    if term == "changed_staff" and replanning is not None:
+        return int(changed_people(ix, cand, chosen, replanning).sum())
     return None
 
 
@@ -185,11 +203,11 @@ def term_floors(ds: Dataset, ix: Indexed, cand: Candidates) -> dict[str, float]:
     return {"overload_hours": _overload_centiminutes(ds, ix, cand, None) / 6000}
 
 
-def _step_weights(ds, ix, cand, chosen, terms: tuple[str, ...]) -> np.ndarray:
+def _step_weights(ds, ix, cand, chosen, terms: tuple[str, ...], replanning: Replanning | None) -> np.ndarray:
     """A stage's people weights: each term's contributions, scaled to sum to 1, added up."""
     total = np.zeros(ix.n_staff)
     for term in terms:
-        part = contributions(ds, ix, cand, chosen, term)
+        part = contributions(ds, ix, cand, chosen, term, replanning)
         if part.sum() > 0:
             total += part / part.sum()
     return total
@@ -269,7 +287,7 @@ class LaterStages:
         figure here), and the divisor that turns it into reported units."""
         terms, weights = self.objective.stages[number], self.objective.weights
         scale = math.lcm(*(TERM_SCALE[t] for t in terms))
-        parts = [term_figure(self.ds, self.ix, self.cand, chosen, t) for t in terms]
+        parts = [term_figure(self.ds, self.ix, self.cand, chosen, t, self.replanning) for t in terms]
         if any(p is None for p in parts):
             return None, scale
         return sum(weights[t] * (scale // TERM_SCALE[t]) * p for t, p in zip(terms, parts)), scale
@@ -285,7 +303,7 @@ class LaterStages:
         value, scale = self.figure(chosen, number)
         bound = sum(self.objective.weights[t] * self.floors.get(t, 0.0) for t in terms)
         target = FIRST_TARGET_PAIRS
-        weights = _step_weights(self.ds, self.ix, self.cand, chosen, terms)
+        weights = _step_weights(self.ds, self.ix, self.cand, chosen, terms, self.replanning)
         while time.monotonic() < deadline - 0.2 and weights.sum() > 0 and not (stopper and stopper.stopped):
             free = neighbourhood(self.rng, self.ix, self.cand, self.look, chosen, weights, target)
             left = deadline - time.monotonic()
@@ -296,7 +314,7 @@ class LaterStages:
             if new is None:
                 continue
             chosen = new
-            weights = _step_weights(self.ds, self.ix, self.cand, chosen, terms)
+            weights = _step_weights(self.ds, self.ix, self.cand, chosen, terms, self.replanning)
             if gain > 0:
                 run.improving += 1
                 if progress and value is not None:

@@ -308,8 +308,14 @@ def always_zero_terms(dataset: Dataset) -> frozenset[str]:
     return frozenset(t for t, yes in zero.items() if yes)
 
 
+def changed_staff(dataset: Dataset, changes: pd.DataFrame) -> float:
+    """People of the dataset the changes list names: the ``changed_staff`` term of the final plan
+    (later stages may lower it below the value its stage was held at; the audit does not measure it)."""
+    return float(changes.loc[changes["staff_id"].isin(dataset.staff["staff_id"]), "staff_id"].nunique())
+
+
 def _restate(stage: StageResult, kpis, weights: dict[str, int], unheld: bool = False,
-             zero: frozenset[str] = frozenset()) -> StageResult:
+             zero: frozenset[str] = frozenset(), figures: dict[str, float] | None = None) -> StageResult:
     """A stage's value as the final plan has it, recomputed by the audit.
 
     Later stages may lower an earlier stage's figure below the value it was held at (the held
@@ -320,9 +326,10 @@ def _restate(stage: StageResult, kpis, weights: dict[str, int], unheld: bool = F
         return stage.model_copy(update={"status": "optimal", "value": 0.0, "bound": 0.0, "gap": 0.0})
     if stage.value is None and not (unheld and stage.status == "feasible"):
         return stage
-    if any(not hasattr(kpis, t) for t in stage.terms):
-        return stage  # a term the audit does not measure (changed_staff): the solver's figure stands
-    value = sum(weights[t] * float(getattr(kpis, t)) for t in stage.terms)
+    figures = figures or {}
+    if any(not hasattr(kpis, t) and t not in figures for t in stage.terms):
+        return stage  # a term nobody measured here: the solver's figure stands
+    value = sum(weights[t] * float(figures[t] if t in figures else getattr(kpis, t)) for t in stage.terms)
     if stage.value is not None and value > stage.value + 1e-6:
         raise AssertionError(f"stage {stage.name}: plan has {value}, above the held value {stage.value}")
     bound = min(stage.bound, value) if stage.bound is not None else None
@@ -339,7 +346,9 @@ def finish_plan(dataset: Dataset, assignments: pd.DataFrame, stages, settings: S
     judged = audit(dataset, assignments)
     seconds["audit"] = time.monotonic() - t
     zero = always_zero_terms(dataset) if judged.ok else frozenset()
-    stages = [_restate(s, judged.kpis, dataset.policy.objective.weights, restate_unheld, zero) for s in stages]
+    figures = {"changed_staff": changed_staff(dataset, changes)} if changes is not None else {}
+    stages = [_restate(s, judged.kpis, dataset.policy.objective.weights, restate_unheld, zero, figures)
+              for s in stages]
     if not judged.ok:  # a defect: no proof counts for a plan that breaks a rule
         status = "invalid"
         stages = [s.model_copy(update={"status": "feasible"}) if s.status == "optimal" else s for s in stages]
