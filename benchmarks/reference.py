@@ -17,6 +17,8 @@ status. Flags:
                  or its value beats the proven optimum (the plan or the reference is wrong)
     BUG-BOUND    the engine's bound lies above the proven optimum
     not reached  the stage is not proven and its value is worse than the reference
+    n/c          not compared: an earlier stage is not at its optimum, so this stage's optimum, value
+                 and bound answer a different question (its earlier stages held at other values)
     AUDIT        the audit rejects the engine's plan, or rejects / scores differently the reference plan
 
 Every district with a BUG or AUDIT flag is copied to --keep (default /tmp/refcases/seed<N>-<mode>, or
@@ -119,13 +121,18 @@ def run_one(seed: int, mode: str, time_limit: float, workers: int, keep: Path, s
         plan = cesched.solve(ds, cesched.SolveOptions(time_limit_seconds=time_limit, workers=workers, seed=0))
         engine_seconds = time.monotonic() - started
         cells, flags = [], []
+        comparable = True  # every earlier stage of the final plan at its proven optimum
         for stage in plan.stages:
             if stage.name not in reference:
                 cells.append(f"{stage.name}?")
                 continue
-            flag = judge_stage(reference[stage.name], stage.status, stage.value, stage.bound)
-            flags.append((stage.name, flag, reference[stage.name], stage.value, stage.bound, stage.status))
             value = "-" if stage.value is None else f"{stage.value:g}"
+            if not comparable:
+                cells.append(f"{reference[stage.name]:g}/{value} {stage.status[:3]} n/c")
+                continue
+            flag = judge_stage(reference[stage.name], stage.status, stage.value, stage.bound)
+            comparable = stage.value is not None and abs(stage.value - reference[stage.name]) <= TOLERANCE
+            flags.append((stage.name, flag, reference[stage.name], stage.value, stage.bound, stage.status))
             cells.append(f"{reference[stage.name]:g}/{value} {stage.status[:3]}{' ' + flag if flag else ''}")
         problems = audit_problems(folder, reference, ref_plan, ds, plan)
         bad = any(f[1].startswith("BUG") for f in flags) or problems
@@ -207,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
                                   f"{row['engine_seconds']:.1f}", *row["cells"]]), flush=True)
                 where = f"seed {seed} {mode}" + ("" if staff is None else f" staff {staff}")
                 worst = "ok"
+                for name in set(STAGES) - {f[0] for f in row["flags"]}:
+                    stages[key][name]["n/c"] += 1
                 for name, flag, ref, value, bound, status in row["flags"]:
                     stages[key][name][flag.split("-")[0] if flag else "ok"] += 1
                     if flag.startswith("BUG"):
@@ -243,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{counts['stage ok']}, not reached {counts['stage not reached']}, BUG {counts['stage BUG']}; {timing}")
         for name in STAGES:
             c = stages[size, mode][name]
-            print(f"    {name:<24} ok {c['ok']:>3}  not reached {c['not reached']:>3}  BUG {c['BUG']:>3}")
+            print(f"    {name:<24} ok {c['ok']:>3}  not reached {c['not reached']:>3}  BUG {c['BUG']:>3}  n/c {c['n/c']:>3}")
     for gap in gaps:
         print(gap)
     for finding in findings:
