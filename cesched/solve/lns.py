@@ -230,6 +230,11 @@ def step_solver(settings: SolverSettings, step: int, guided: bool, allow_mode: b
         # CP-SAT's own neighbourhoods inside the step's: its full search neither closes nor
         # improves a step much in its half second (a guided step keeps it: its part is the LP's)
         p.use_lns_only = not guided and p.num_workers >= LNS_ONLY_WORKERS
+        if p.num_workers == 1:
+            # one thread runs CP-SAT's neighbourhoods in turn (300 staff "forbid", 30 s, one worker:
+            # 444-517.5 h against 985 h for the lone worker's own search, which barely moves a step)
+            p.interleave_search = True
+            p.use_lns_only = not guided
     if allow_mode:
         p.max_presolve_iterations = ALLOW_PRESOLVE_ROUNDS
     p.catch_sigint_signal = False
