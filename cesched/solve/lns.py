@@ -43,12 +43,6 @@ STEP_WORKERS = 2
 #: adaptive target instead was far worse (3,000 allow 6,908 / 7,122.5 h, forbid 18,910.5 /
 #: 18,740.5 h against 18,182.5 / 18,014.5 h): below this cap the groups stay whole.
 STEP_MAX_FREED_PAIRS = 10_000
-#: a plain step searches with CP-SAT's neighbourhoods alone from this many workers (measured with
-#: two, 30-60 s: 300 staff "forbid" mean of four seeds 369 -> 358.75 h, 3,000 staff "allow"
-#: 6,389.5 / 6,412.5 -> 5,988.5 / 6,041 h, neutral at 3,000 "forbid" and 20,000; one step of 300
-#: staff in 1 s: 14,973-14,982 -> 14,967-14,970 h, 14,965.5 being its best in 10 s). One worker
-#: alone improves nothing that way (995.5 h against 359-363.5 h on the whole 300-staff model)
-LNS_ONLY_WORKERS = 2
 #: with an LP vertex to go by, every GUIDED_EVERY-th step is guided by it (see ``_guided``) and
 #: runs GUIDED_SECONDS (300 staff, 30 s: "allow" 168 h, the optimum, in 12 runs of 19 where seeds
 #: 0-2 had ended at 171-186 h; "forbid" mean of six seeds 377 -> 368.75 h; the guided step gains
@@ -227,14 +221,15 @@ def step_solver(settings: SolverSettings, step: int, guided: bool, allow_mode: b
         p.max_deterministic_time = seconds
     else:
         p.max_time_in_seconds = max(0.2, seconds)
-        # CP-SAT's own neighbourhoods inside the step's: its full search neither closes nor
-        # improves a step much in its half second (a guided step keeps it: its part is the LP's)
-        p.use_lns_only = not guided and p.num_workers >= LNS_ONLY_WORKERS
-        if p.num_workers == 1:
-            # one thread runs CP-SAT's neighbourhoods in turn (300 staff "forbid", 30 s, one worker:
-            # 444-517.5 h against 985 h for the lone worker's own search, which barely moves a step)
-            p.interleave_search = True
-            p.use_lns_only = not guided
+    # A plain step searches with CP-SAT's own neighbourhoods alone: its full search neither closes
+    # nor improves a step much in its half second (a guided step keeps it: its part is the LP's).
+    # Measured with two workers, 30-60 s: 300 staff "forbid" mean of four seeds 369 -> 358.75 h,
+    # 3,000 staff "allow" 6,389.5 / 6,412.5 -> 5,988.5 / 6,041 h, neutral at 3,000 "forbid" and
+    # 20,000. One worker runs them interleaved in its one thread, deterministically (300 staff
+    # "forbid", 30 s: 985 -> 444-517.5 h; deterministic 704 -> 371 h, in 65 s of wall time, not 87 s;
+    # one worker's LNS alone without interleaving had stayed at 995.5 h)
+    p.use_lns_only = not guided
+    p.interleave_search = p.num_workers == 1
     if allow_mode:
         p.max_presolve_iterations = ALLOW_PRESOLVE_ROUNDS
     p.catch_sigint_signal = False
