@@ -373,6 +373,13 @@ def test_stage_budgets(remaining, number, left, warmup, budget):
     assert stage_budget(remaining, number, left, warmup) == pytest.approx(budget)
 
 
+def test_a_revisited_stage_takes_the_first_stages_share():
+    from cesched.solve.stages import stage_budget
+
+    assert stage_budget(10.0, 4, 4, None, first=4) == pytest.approx(7.0)
+    assert stage_budget(3.0, 5, 3, None, first=4) == pytest.approx(1.0)
+
+
 def test_a_stage_no_plan_can_change_is_optimal_even_when_it_was_not_searched(monkeypatch):
     # Under "forbid" every valid plan has 0 minutes pulled off shifts, and without night shifts 0
     # rest breaches: such a stage is proven by the rules, not by a search. Forcing the district
@@ -388,3 +395,61 @@ def test_a_stage_no_plan_can_change_is_optimal_even_when_it_was_not_searched(mon
     assert status["overlap_minutes"] == ("optimal", 0) and status["rest_breaches"] == ("optimal", 0)
     assert status["unit_peak_days"] == ("skipped", None)  # a real choice: still not claimed
     assert status["shortfall_hours"] == ("optimal", 0)
+
+
+def test_a_revisit_gives_unused_time_back_to_the_first_unproven_stage():
+    # A run whose fifth stage (overload hours) was held at the start plan's figure, unproven, while
+    # the stages after it were proven under that hold. The revisit must release the holds from that
+    # stage on, search it and the later ones again, and end where a clean run over every stage ends.
+    import importlib
+    from pathlib import Path
+
+    from cesched.candidates import build_candidates, index_dataset
+    from cesched.model.builder import build_model
+    from cesched.solve.greedy import fitting_plan
+    stages = importlib.import_module("cesched.solve.stages")
+
+    ds = cesched.load_dataset(Path(__file__).parent / "data" / "samples" / "tiny-forbid")
+    ix = index_dataset(ds)
+    cand = build_candidates(ds, ix)
+    objective = ds.policy.objective
+    settings = stages.SolverSettings(time_limit=60, workers=2, seed=0, deterministic=False)
+    start = fitting_plan(ix, cand, 0)
+
+    pm = build_model(ds, ix, cand)
+    head = stages.run_stages(pm, objective, settings, incumbent=start, until=4)
+    expr, scale = stages.stage_expr(pm, objective.stages[4], objective.weights)
+    held = stages.evaluate(expr, pm.complete(head.chosen))
+    hold = pm.model.add(expr <= held).index
+    overload = stages.StageResult(name="overload_hours", terms=objective.stages[4], status="feasible",
+                                  value=held / scale, bound=0.0, gap=1.0, seconds=0.0, solutions=0)
+    tail = stages.run_stages(pm, objective, settings, incumbent=head.chosen, first=5)
+    run = stages.StageOutcome(results=head.results + [overload] + tail.results, chosen=tail.chosen,
+                              holds=head.holds | {4: hold} | tail.holds)
+
+    revisited = stages.revisit(pm, objective, settings, run, time.monotonic() + 60)
+    clean = stages.run_stages(build_model(ds, ix, cand), objective, settings, incumbent=start)
+    assert held / scale > 396  # the plan so far was not at the optimum (396 h)
+    assert [r.status for r in revisited.results] == ["optimal"] * len(objective.stages)
+    assert [r.value for r in revisited.results] == [r.value for r in clean.results]
+    assert revisited.results[4].value == 396 and revisited.holds[4] != hold
+    released = [list(pm.model.proto.constraints[i].linear.domain) for i in [hold, *tail.holds.values()]]
+    assert released == [[stages.cp_model.INT_MIN, stages.cp_model.INT_MAX]] * len(released)
+
+
+def test_merged_results_keep_the_better_bound_and_prove_what_it_meets():
+    from cesched.solve.stages import StageOutcome, StageResult, _merged
+
+    def result(status, value, bound, seconds=1.0):
+        return StageResult(name="s", terms=("spend",), status=status, value=value, bound=bound,
+                           gap=None, seconds=seconds, solutions=1)
+
+    before = StageOutcome(results=[result("optimal", 5, 5), result("feasible", 10, 8), result("optimal", 3, 3)],
+                          holds={0: 1, 1: 2, 2: 3})
+    again = StageOutcome(results=[result("feasible", 9, 7), result("feasible", 3, 2)], holds={1: 7, 2: 8})
+    merged = _merged(before, again, 1)
+    assert [(r.status, r.value, r.bound, r.seconds) for r in merged.results] == [
+        ("optimal", 5, 5, 1.0), ("feasible", 9, 8, 2.0), ("optimal", 3, 3, 2.0)]
+    assert merged.holds == {0: 1, 1: 7, 2: 8}
+    stopped = _merged(before, StageOutcome(results=[result("feasible", 9, 7), result("skipped", None, None)]), 1)
+    assert stopped.results[2].status == "skipped"  # the plan moved: the old figure no longer describes it

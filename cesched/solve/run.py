@@ -24,7 +24,7 @@ from .plan import Plan, StageResult
 from .relax import LP_BOUND_MAX_PAIRS, lp_relaxation
 from .replan import anchors, changes_frame, check_locks, wanted_keys
 from .stages import (FIRST_STAGE_SHARE, LocksInfeasible, Progress, SolverSettings, Stopper, companion_runs, gap_of,
-                     run_stages)
+                     revisit, run_stages)
 
 #: above this many candidate pairs one CP-SAT model is too slow to improve a plan on its own, so a
 #: neighbourhood search on shortfall runs first for LNS_SHARE of the time limit (300 staff, 13,791
@@ -188,6 +188,8 @@ def _staged(dataset, ix, cand, start, bounds, settings, deadline, seconds, stats
     outcome = run_stages(pm, objective, stage_settings, progress, stopper, incumbent=start,
                          deadline=None if settings.deterministic else max(deadline, t + 0.1),
                          term_bounds=bounds, until=lead)
+    if not later:
+        outcome = revisit(pm, objective, stage_settings, outcome, deadline, progress, stopper, bounds)
     seconds["solve"] = time.monotonic() - t
     chosen = outcome.chosen if outcome.chosen is not None else start
     if not later:

@@ -155,6 +155,7 @@ class SolverSettings:
 class StageOutcome:
     results: list[StageResult] = field(default_factory=list)
     chosen: "np.ndarray | None" = None  # the plan (a Boolean per pair) of the last stage that had one
+    holds: dict[int, int] = field(default_factory=dict)  # stage number -> its "held at" constraint's index
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):
@@ -341,13 +342,13 @@ def _outside_bound(attempt: _Attempt, floor: float) -> _Attempt:
     return _Attempt(attempt.chosen, attempt.value, bound, "optimal" if bound >= attempt.value else "feasible")
 
 
-def stage_budget(remaining: float, number: int, left: int, warmup: float | None) -> float:
+def stage_budget(remaining: float, number: int, left: int, warmup: float | None, first: int = 0) -> float:
     """Seconds for stage ``number`` (0-based) of which ``left`` remain, stages after it included:
-    the first takes FIRST_STAGE_SHARE, the others an even share, but at least STAGE_WARMUP_FACTOR
-    times ``warmup`` (the last search's seconds to its first plan; None in deterministic runs,
-    whose budget is in deterministic seconds) while ``remaining`` allows. Stages later in the
-    order yield first: the time a stage leaves when it ends early goes on to the next."""
-    budget = remaining * (FIRST_STAGE_SHARE if number == 0 and left > 1 else 1.0 / left)
+    the first searched (stage ``first``) takes FIRST_STAGE_SHARE, the others an even share, but at
+    least STAGE_WARMUP_FACTOR times ``warmup`` (the last search's seconds to its first plan; None in
+    deterministic runs, whose budget is in deterministic seconds) while ``remaining`` allows. Stages
+    later in the order yield first: the time a stage leaves when it ends early goes on to the next."""
+    budget = remaining * (FIRST_STAGE_SHARE if number == first and left > 1 else 1.0 / left)
     if warmup is not None:
         budget = max(budget, STAGE_WARMUP_FACTOR * warmup)
     return min(remaining, budget)
@@ -356,10 +357,12 @@ def stage_budget(remaining: float, number: int, left: int, warmup: float | None)
 def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettings,
                progress: Progress | None = None, stopper: Stopper | None = None,
                incumbent: np.ndarray | None = None, deadline: float | None = None,
-               term_bounds: dict[str, int] | None = None, until: int | None = None) -> StageOutcome:
+               term_bounds: dict[str, int] | None = None, until: int | None = None,
+               first: int = 0) -> StageOutcome:
     """Solve the stages in order. ``deadline`` (time.monotonic) ends the wall-clock budget; by
     default it is ``settings.time_limit`` from now. With ``until``, only the stages before it are
-    solved, each with the time it would have had among all of them (the rest is left to others)."""
+    solved, each with the time it would have had among all of them (the rest is left to others).
+    With ``first``, the stages before it are already held in the model and are not reported."""
     outcome = StageOutcome()
     # the budget is wall-clock seconds, or CP-SAT's deterministic seconds when a run must be
     # reproducible (then the wall clock is only a safety net, far enough not to decide anything)
@@ -372,6 +375,8 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
     warmup = None  # seconds the last search took to its first plan
     halted = False  # after an interruption or a stage with no plan, later stages are reported skipped
     for number, terms in enumerate(stages[:until]):
+        if number < first:
+            continue
         name = "+".join(terms)
         if all(objective.weights[t] == 0 for t in terms):
             outcome.results.append(_skipped(name, terms, "ignored"))
@@ -393,7 +398,7 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
                                                bound=value, gap=0.0, seconds=0.0, solutions=0))
             continue
         left = len(stages) - number
-        budget = stage_budget(remaining, number, left, warmup)
+        budget = stage_budget(remaining, number, left, warmup, first)
         pm.model.minimize(expr)
         start = _hint(pm, chosen)
         floor = _outside_floor(terms, objective, scale, term_bounds)
@@ -401,7 +406,7 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
         if value is not None and value <= floor:  # the plan so far is proven optimal
             outcome.results.append(StageResult(name=name, terms=terms, status="optimal", value=value / scale,
                                                bound=value / scale, gap=0.0, seconds=0.0, solutions=0))
-            pm.model.add(expr <= value)
+            outcome.holds[number] = pm.model.add(expr <= value).index
             continue
         searched = _search(pm, settings, budget, wall_deadline, name, scale, progress, stopper, floor)
         if searched is None:
@@ -429,7 +434,68 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
             bound=attempt.bound / scale, gap=gap_of(attempt.value, attempt.bound), seconds=seconds,
             solutions=reporter.count,
         ))
-        pm.model.add(expr <= attempt.value)
+        outcome.holds[number] = pm.model.add(expr <= attempt.value).index
         halted = bool(stopper and stopper.stopped)
     outcome.chosen = chosen
     return outcome
+
+
+#: the least wall-clock time left after the stages that a revisit of an unproven stage is worth
+REVISIT_MIN_SECONDS = 1.0
+#: at most this many revisits in one run (each ends when its stages do)
+REVISITS = 4
+
+
+def revisit(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettings, outcome: StageOutcome,
+            deadline: float, progress: Progress | None = None, stopper: Stopper | None = None,
+            term_bounds: dict[str, int] | None = None) -> StageOutcome:
+    """Give the time later stages left unused back to the first stage not proven optimal.
+
+    Stages often prove quickly after an unproven one (a small district's spend, training minutes),
+    and the run would end with time left. The unproven stage and every stage after it are released
+    (their "held at" constraints relaxed), then searched again from the run's plan with the stages
+    before it still held: its value is at most what it was (the plan is lexicographically no worse;
+    a later stage may give way to it), and every bound at least what it was (a bound found with a
+    stage held higher stays a bound when it is held lower)."""
+    for _ in range(REVISITS):
+        if settings.deterministic or (stopper and stopper.stopped) or deadline - time.monotonic() < REVISIT_MIN_SECONDS:
+            break
+        statuses = [r.status for r in outcome.results]
+        if len(outcome.results) != len(objective.stages) or any(s in ("skipped", "no_solution") for s in statuses):
+            break  # time ran out or a stage had no plan: nothing to give back
+        unproven = [k for k, s in enumerate(statuses) if s == "feasible"]
+        if not unproven or outcome.chosen is None:
+            break
+        first = unproven[0]
+        for number, index in outcome.holds.items():
+            if number >= first:
+                _release(pm.model.proto.constraints[index].linear.domain)
+        again = run_stages(pm, objective, settings, progress, stopper, incumbent=outcome.chosen, deadline=deadline,
+                           term_bounds=term_bounds, first=first)
+        outcome = _merged(outcome, again, first)
+    return outcome
+
+
+def _release(domain) -> None:
+    """Relax a held stage's ``expr <= value`` (domain [min, value]) to no limit at all."""
+    if len(domain) != 2:
+        raise AssertionError(f"a stage hold has the domain {list(domain)}, not [min, value]")
+    domain[0], domain[1] = cp_model.INT_MIN, cp_model.INT_MAX
+
+
+def _merged(before: StageOutcome, again: StageOutcome, first: int) -> StageOutcome:
+    """The revisited stages' results over the earlier run's: the better bound, the seconds of both."""
+    results = list(before.results[:first])
+    for old, new in zip(before.results[first:], again.results):
+        if new.value is None:  # stopped before this stage: the plan's figure is unknown here
+            results.append(new)
+            continue
+        bounds = [b for b in (old.bound, new.bound) if b is not None]
+        bound = max(bounds) if bounds else None
+        proven = new.status == "optimal" or (bound is not None and bound >= new.value - 1e-9)
+        results.append(new.model_copy(update={
+            "bound": bound, "gap": gap_of(new.value, bound), "status": "optimal" if proven else new.status,
+            "seconds": old.seconds + new.seconds, "solutions": old.solutions + new.solutions}))
+    holds = {k: v for k, v in before.holds.items() if k < first} | again.holds
+    return StageOutcome(results=results, chosen=again.chosen if again.chosen is not None else before.chosen,
+                        holds=holds)
