@@ -225,6 +225,9 @@ def _configure(solver: cp_model.CpSolver, settings: SolverSettings, budget: floa
     if companion is not None:  # it proves the bound: the search workers may look for plans only
         if n_pairs > LNS_ONLY_ABOVE_PAIRS:
             p.use_lns_only = True
+            # one search worker (two in all): CP-SAT's neighbourhoods interleaved in its thread, as
+            # in a one-worker step (300 staff "forbid", 30 s, two workers: 410.5 / 426.5 -> 385 / 392 h)
+            p.interleave_search = p.num_workers == 1
         else:
             p.num_full_subsolvers = SMALL_MODEL_FULL_WORKERS
     p.random_seed = settings.seed
