@@ -43,7 +43,13 @@ def test_desk_plan_keeps_every_rule(name):
     assert cesched.audit(ds, plan.assignments).ok
 
 
-def test_small_sample_plan_is_valid_and_beats_the_desk():
+# small-gb18030 (120 staff): every stage's optimum proven by the independent reference MIP
+# (tests/reference/lexmip.py, HiGHS 1.16, 584 s on 2026-12-04); the audit scores its plan alike.
+SMALL_PROVEN = {"shortfall_hours": 1904, "largest_shortfall_hours": 58, "overlap_minutes": 0, "rest_breaches": 81,
+                "overload_hours": 3822.5, "unit_peak_days": 116, "spend": 89100, "training_minutes": 455130}
+
+
+def test_small_sample_plan_is_valid_beats_the_desk_and_never_contradicts_the_proven_optima():
     ds = cesched.load_dataset(SAMPLES / "small-gb18030")
     desk = cesched.solve(ds, cesched.SolveOptions(method="greedy"))
     plan = cesched.solve(ds, cesched.SolveOptions(time_limit_seconds=20, workers=2))
@@ -51,3 +57,10 @@ def test_small_sample_plan_is_valid_and_beats_the_desk():
     first = plan.stages[0]
     assert first.bound <= first.value <= desk.kpis.shortfall_hours
     assert plan.kpis.shortfall_hours == pytest.approx(first.value)
+    for stage in plan.stages:  # judged while every earlier stage is at its optimum
+        best = SMALL_PROVEN[stage.name]
+        assert stage.value >= best - 1e-6 and stage.bound <= best + 1e-6, stage
+        if stage.status == "optimal":
+            assert stage.value == pytest.approx(best), stage
+        if stage.value > best + 1e-6:
+            break
