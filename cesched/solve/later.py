@@ -266,7 +266,7 @@ class LaterStages:
         pm.model.minimize(expr)
         pm.model.proto.solution_hint.vars.extend(range(len(hint)))
         pm.model.proto.solution_hint.values.extend(hint)
-        solver = step_solver(self.settings, step, False, self.allow_mode, seconds)
+        solver = step_solver(self.settings, step, False, self.allow_mode, seconds, int(keep.sum()))
         if stopper:
             stopper.attach(solver)
         status = solver.solve(pm.model)

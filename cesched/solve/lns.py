@@ -43,6 +43,8 @@ STEP_WORKERS = 2
 #: adaptive target instead was far worse (3,000 allow 6,908 / 7,122.5 h, forbid 18,910.5 /
 #: 18,740.5 h against 18,182.5 / 18,014.5 h): below this cap the groups stay whole.
 STEP_MAX_FREED_PAIRS = 10_000
+#: one worker searches a step with CP-SAT's neighbourhoods (interleaved) above this many pairs
+ONE_WORKER_LNS_ABOVE_PAIRS = 500
 #: with an LP vertex to go by, every GUIDED_EVERY-th step is guided by it (see ``_guided``) and
 #: runs GUIDED_SECONDS (300 staff, 30 s: "allow" 168 h, the optimum, in 12 runs of 19 where seeds
 #: 0-2 had ended at 171-186 h; "forbid" mean of six seeds 377 -> 368.75 h; the guided step gains
@@ -210,8 +212,9 @@ def _step_model(ds: Dataset, residual: Indexed, sub: Candidates, fixed: np.ndarr
 
 
 def step_solver(settings: SolverSettings, step: int, guided: bool, allow_mode: bool,
-                 seconds: float) -> cp_model.CpSolver:
-    """CP-SAT set up for one step of ``seconds`` (deterministic seconds in a deterministic run)."""
+                 seconds: float, pairs: int) -> cp_model.CpSolver:
+    """CP-SAT set up for one step of ``seconds`` (deterministic seconds in a deterministic run) on a
+    sub-problem of ``pairs`` candidate pairs."""
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.num_workers = min(settings.workers, STEP_WORKERS)
@@ -227,9 +230,11 @@ def step_solver(settings: SolverSettings, step: int, guided: bool, allow_mode: b
     # 3,000 staff "allow" 6,389.5 / 6,412.5 -> 5,988.5 / 6,041 h, neutral at 3,000 "forbid" and
     # 20,000. One worker runs them interleaved in its one thread, deterministically (300 staff
     # "forbid", 30 s: 985 -> 444-517.5 h; deterministic 704 -> 371 h, in 65 s of wall time, not 87 s;
-    # one worker's LNS alone without interleaving had stayed at 995.5 h)
-    p.use_lns_only = not guided
-    p.interleave_search = p.num_workers == 1
+    # one worker's LNS alone without interleaving had stayed at 995.5 h). A small sub-problem keeps
+    # one worker's full search, which proves it at once: neighbourhoods alone never end a step early,
+    # and in a deterministic run on a tiny district their deterministic time hardly advances.
+    p.use_lns_only = not guided and (p.num_workers > 1 or pairs > ONE_WORKER_LNS_ABOVE_PAIRS)
+    p.interleave_search = p.num_workers == 1 and p.use_lns_only
     if allow_mode:
         p.max_presolve_iterations = ALLOW_PRESOLVE_ROUNDS
     p.catch_sigint_signal = False
@@ -285,7 +290,7 @@ def improve_shortfall(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.nda
         pm = _step_model(ds, residual, subset(cand, keep), fixed, current)
         left = dtime_left if settings.deterministic else deadline - time.monotonic()
         solver = step_solver(settings, stats.steps, guided, allow_mode,
-                              min(GUIDED_SECONDS if guided else STEP_SECONDS, left))
+                              min(GUIDED_SECONDS if guided else STEP_SECONDS, left), int(keep.sum()))
         if stopper:
             stopper.attach(solver)
         status = solver.solve(pm.model)
