@@ -232,16 +232,15 @@ def _configure(solver: cp_model.CpSolver, settings: SolverSettings, budget: floa
             p.num_full_subsolvers = SMALL_MODEL_FULL_WORKERS
     p.random_seed = settings.seed
     p.catch_sigint_signal = False
-    if settings.workers == 1:
-        # a lone worker has no companion to prove the bound: the full LP (level 2) makes it prove the
-        # bound itself (20 staff, "allow": level 1 left 727 h unproven after 30 s, level 2 proves it)
+    if companion is None:
+        # no companion proves the bound (one worker, or a deterministic run): the full LP (level 2)
+        # makes the search prove it itself (20 staff, "allow", one worker: level 1 left 727 h
+        # unproven after 30 s, level 2 proves it)
         p.linearization_level = 2
     if settings.deterministic:
         # one worker is deterministic under a deterministic limit; interleaved multi-worker search
-        # is too, but stalled at its start on a 300-staff district. The full LP (level 2) makes that
-        # worker prove the bound the companion proves otherwise.
+        # is too, but stalled at its start on a 300-staff district
         p.num_workers = 1
-        p.linearization_level = 2
         p.max_deterministic_time = budget
         p.max_time_in_seconds = max(wall_deadline - time.monotonic(), 0.1)
     else:
