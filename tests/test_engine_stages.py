@@ -380,6 +380,16 @@ def test_a_revisited_stage_takes_the_first_stages_share():
     assert stage_budget(3.0, 5, 3, None, first=4) == pytest.approx(1.0)
 
 
+def test_a_later_stage_takes_its_share_of_the_time_left_or_an_even_one_if_more():
+    from cesched.solve.stages import stage_budget
+
+    assert stage_budget(100.0, 1, 5, None, later_share=0.4) == pytest.approx(40.0)  # not 20
+    assert stage_budget(100.0, 3, 2, None, later_share=0.4) == pytest.approx(50.0)  # the even share is more
+    assert stage_budget(100.0, 4, 1, None, later_share=0.4) == pytest.approx(100.0)  # the last takes what is left
+    assert stage_budget(100.0, 0, 5, None, later_share=0.4) == pytest.approx(70.0)  # the first keeps its own share
+    assert stage_budget(10.0, 1, 5, 4.0, later_share=0.4) == pytest.approx(10.0)  # the warm-up floor still holds
+
+
 def test_a_stage_no_plan_can_change_is_optimal_even_when_it_was_not_searched(monkeypatch):
     # Under "forbid" every valid plan has 0 minutes pulled off shifts, and without night shifts 0
     # rest breaches: such a stage is proven by the rules, not by a search. Forcing the district
