@@ -7,8 +7,9 @@
 `20,30` or `20-24`); without it the districts are the tiny ones. --reference-only times the reference
 alone (no engine, no comparison) to find the sizes it still proves. --cache DIR keeps the
 reference's results and reuses them for the same district (by a digest of its files), so two
-engine versions are judged against the same optima without proving them twice. --force later|no-model sends the
-districts down the engine's large-district paths (later stages by neighbourhoods; no whole model).
+engine versions are judged against the same optima without proving them twice. --force
+later|no-model sends the districts down the engine's large-district paths (later stages by
+neighbourhoods; no whole model).
 
 For each seed and mode it writes a district (tests/reference/tinygen.py), proves the lexicographic
 optimum with HiGHS (tests/reference/lexmip.py, which never reads cesched), solves it with

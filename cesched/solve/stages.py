@@ -40,12 +40,12 @@ LNS_ONLY_ABOVE_PAIRS = 10_000
 #: better on most of these but lost the proof of stage 1 at 100 staff ("forbid").
 SMALL_MODEL_FULL_WORKERS = 1
 #: ... and that complete search is CP-SAT's full-LP subsolver, whose LP its neighbourhoods then
-#: follow (RINS); a lone search worker (two workers in all) is that search alone. On small-gb18030 (120 staff,
-#: 1,249 pairs, one stage searched with the earlier ones held at their optima, seeds 0 and 1)
-#: overload went from 3,838.5 h to its optimum, 3,822.5 h, after 7.1 / 12.5 s, where the default-LP
-#: search ended at 3,823.5-3,826.5 h after 30 s; shortfall reached 1,904 h after 1.5-2.2 s, where
-#: only the companion had found it (after 7.5-22.6 s). The companion stays: the full-LP search
-#: took 32-35 s to prove 1,904 h, the companion 7-10 s.
+#: follow (RINS); a lone search worker (two workers in all) is that search alone. On small-gb18030
+#: (120 staff, 1,249 pairs, one stage searched with the earlier ones held at their optima, seeds
+#: 0 and 1) overload went from 3,838.5 h to its optimum, 3,822.5 h, after 7.1 / 12.5 s, where the
+#: default-LP search ended at 3,823.5-3,826.5 h after 30 s; shortfall reached 1,904 h after
+#: 1.5-2.2 s, where only the companion had found it (after 7.5-22.6 s). The companion stays: the
+#: full-LP search took 32-35 s to prove 1,904 h, the companion 7-10 s.
 SMALL_MODEL_SUBSOLVER = "max_lp"
 
 #: where every stage is searched on the one model (not with ``until``), a stage after the first
