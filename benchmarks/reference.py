@@ -102,6 +102,8 @@ def audit_problems(folder: Path, reference: dict[str, float], ref_plan: list[tup
 
 
 class ReferenceUnproven(Exception):
+    """The reference proved no optimum in its time (or failed); ``seconds`` it spent trying."""
+
     def __init__(self, message: str, seconds: float):
         super().__init__(message)
         self.seconds = seconds
@@ -133,7 +135,7 @@ def proven_reference(folder: Path, limit: float, cache: Path | None) -> tuple[di
         stored.write_text(json.dumps(data), encoding="utf-8")
     if "error" in data:
         raise ReferenceUnproven(data["error"], data["seconds"])
-    return data["reference"], plan, data["seconds"]
+    return data["reference"], data["plan"], data["seconds"]
 
 
 def run_one(seed: int, mode: str, time_limit: float, workers: int, keep: Path, staff: int | None = None,
