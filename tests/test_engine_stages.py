@@ -463,3 +463,22 @@ def test_merged_results_keep_the_better_bound_and_prove_what_it_meets():
     assert merged.holds == {0: 1, 1: 7, 2: 8}
     stopped = _merged(before, StageOutcome(results=[result("feasible", 9, 7), result("skipped", None, None)]), 1)
     assert stopped.results[2].status == "skipped"  # the plan moved: the old figure no longer describes it
+
+
+def test_a_stage_a_later_search_brought_down_to_its_bound_is_reported_optimal():
+    # the largest shortfall held at 49.5 h (bound 48 h); a later stage's search reached 48 h: the
+    # plan's figure meets the bound, which the later search could not undercut (it kept the hold)
+    from types import SimpleNamespace
+
+    from cesched.solve.run import _restate
+    from cesched.solve.stages import StageResult
+
+    held = StageResult(name="largest_shortfall_hours", terms=("largest_shortfall_hours",), status="feasible",
+                       value=49.5, bound=48.0, gap=0.03, seconds=1.0, solutions=3)
+    weights = {"largest_shortfall_hours": 1}
+    met = _restate(held, SimpleNamespace(largest_shortfall_hours=48.0), weights)
+    assert (met.status, met.value, met.bound, met.gap) == ("optimal", 48.0, 48.0, 0.0)
+    short = _restate(held, SimpleNamespace(largest_shortfall_hours=49.0), weights)
+    assert (short.status, short.value, short.bound) == ("feasible", 49.0, 48.0)
+    skipped = held.model_copy(update={"status": "skipped", "value": None, "bound": None})
+    assert _restate(skipped, SimpleNamespace(largest_shortfall_hours=48.0), weights).status == "skipped"

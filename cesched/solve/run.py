@@ -321,8 +321,10 @@ def _restate(stage: StageResult, kpis, weights: dict[str, int], unheld: bool = F
     """A stage's value as the final plan has it, recomputed by the audit.
 
     Later stages may lower an earlier stage's figure below the value it was held at (the held
-    value is an upper limit), so the plan's own figure is what the report must show. With
-    ``unheld``, a feasible stage without a held value (a plan merged from regions) gets its figure.
+    value is an upper limit), so the plan's own figure is what the report must show; a figure
+    brought down to the stage's bound is proven optimal (every later search kept the earlier stages
+    held, so the bound still holds). With ``unheld``, a feasible stage without a held value (a plan
+    merged from regions) gets its figure.
     """
     if stage.status != "ignored" and set(stage.terms) <= zero:
         return stage.model_copy(update={"status": "optimal", "value": 0.0, "bound": 0.0, "gap": 0.0})
@@ -335,7 +337,9 @@ def _restate(stage: StageResult, kpis, weights: dict[str, int], unheld: bool = F
     if stage.value is not None and value > stage.value + 1e-6:
         raise AssertionError(f"stage {stage.name}: plan has {value}, above the held value {stage.value}")
     bound = min(stage.bound, value) if stage.bound is not None else None
-    return stage.model_copy(update={"value": value, "bound": bound, "gap": gap_of(value, bound)})
+    status = "optimal" if stage.status == "feasible" and bound is not None and value <= stage.bound + 1e-6 \
+        else stage.status
+    return stage.model_copy(update={"value": value, "bound": bound, "gap": gap_of(value, bound), "status": status})
 
 
 def finish_plan(dataset: Dataset, assignments: pd.DataFrame, stages, settings: SolverSettings,
