@@ -37,8 +37,8 @@ def main() -> None:
     plan = cesched.solve(ds, cesched.SolveOptions(method="greedy"))
     staff_id = plan.staff_report.loc[plan.staff_report["shortfall"] > 0, "staff_id"].iloc[0]
     if args.whole:  # the part replaced by the whole district and its plan
-        explain._Parts.reason = lambda self, s, x, overload: explain._reason(self.ds, self.base[["staff_id", "session_id"]],
-                                                                             s, x, overload)
+        explain._Parts.reason = lambda self, s, x, unit, overload: explain._reason(
+            self.ds, self.base[["staff_id", "session_id"]], s, x, overload)
     t = time.monotonic()
     result = cesched.explain_staff(ds, plan.assignments, staff_id, suggest=False, max_sessions=args.sessions)
     seconds = time.monotonic() - t

@@ -79,7 +79,8 @@ class _Parts:
     and the session's attendees, each with their shifts and every attendance, and the sessions
     they attend: every rule the reason depends on sees all it counts. Fewer attendances elsewhere
     can break no rule but a minimum, so the sessions other than the one under test keep their
-    seats but not their minimum (their other attendees may lie outside the part).
+    seats but not their minimum (their other attendees may lie outside the part). It also keeps
+    the audit of the whole plan, made once for every person a unit's explanation goes through.
     """
 
     def __init__(self, ds: Dataset, base: pd.DataFrame):
@@ -89,12 +90,17 @@ class _Parts:
         self.colleagues = ds.staff.groupby("unit_id")["staff_id"].agg(list).to_dict()
         rows = pd.Series(np.arange(len(ds.shifts)), index=ds.shifts["staff_id"].to_numpy())
         self.shift_rows = rows.groupby(level=0).agg(list).to_dict()  # staff_id -> rows of ds.shifts
+        self.attendances_of = self.base.groupby("staff_id").indices  # staff_id -> rows of base
+        self.attendees_of = self.base.groupby("session_id").indices  # session_id -> rows of base
+        judged = audit(ds, base)  # the whole plan, once: every person explained reads it
+        self.staff_report = judged.staff_report.set_index("staff_id")
+        self.spent = judged.unit_report.set_index("unit_id")["spent"].to_dict()
 
-    def reason(self, staff_id: str, session_id: str, overload_before: float) -> tuple[str, str]:
-        unit = self.ds.staff_member(staff_id).unit_id
-        attendees = self.base[self.base["session_id"] == session_id]
+    def reason(self, staff_id: str, session_id: str, unit: str, overload_before: float) -> tuple[str, str]:
+        attendees = self.base.iloc[self.attendees_of.get(session_id, [])]
         staff = set(self.colleagues[unit]) | set(attendees["staff_id"])
-        held = self.base[self.base["staff_id"].isin(staff)]
+        rows = [self.attendances_of[p] for p in staff if p in self.attendances_of]
+        held = self.base.iloc[np.sort(np.concatenate(rows)) if rows else []]  # in the plan's order
         sessions = np.union1d(held["session_id"].to_numpy(dtype=object), np.array([session_id], dtype=object))
         others = pd.Series(0, index=pd.Index(sessions[sessions != session_id]), dtype=np.int64)
         shift_mask = np.zeros(len(self.ds.shifts), dtype=bool)
@@ -109,25 +115,31 @@ class _Parts:
 def explain_staff(ds: Dataset, assignments: pd.DataFrame, staff_id: str, *, suggest: bool = True,
                   options: SolveOptions | None = None, max_sessions: int = 200) -> Explanation:
     """Explain one person's plan; ``suggest`` re-solves with each candidate change to check it."""
-    base = assignments[["staff_id", "session_id"]].astype(str)
+    parts = _Parts(ds, assignments[["staff_id", "session_id"]].astype(str))
+    return _explain(parts, staff_id, suggest, options, max_sessions)
+
+
+def _explain(parts: _Parts, staff_id: str, suggest: bool, options: SolveOptions | None,
+             max_sessions: int) -> Explanation:
+    ds, base = parts.ds, parts.base[["staff_id", "session_id"]]
     person = ds.staff_member(staff_id)
-    report = audit(ds, base).staff_report.set_index("staff_id").loc[staff_id]
+    report = parts.staff_report.loc[staff_id]
     short = {"public": float(report["shortfall_public"]), "professional": float(report["shortfall_professional"])}
     mine = set(base.loc[base["staff_id"] == staff_id, "session_id"])
     sessions = ds.sessions.merge(ds.courses[["course_id", "category", "fields", "hours"]], on="course_id")
     open_to = sessions["fields"].map(lambda f: f == "" or person.field in f.split(";"))
     wanted = sessions[sessions["category"].map(lambda c: short[c] > 0) & (open_to | sessions["category"].eq("public"))]
     rows = []
-    parts = _Parts(ds, base)
     for s in wanted.head(max_sessions).itertuples():
         if s.session_id in mine:
             rows.append((s.session_id, s.course_id, s.category, s.hours, s.start, s.end, True, "planned", ""))
             continue
-        reason, detail = parts.reason(staff_id, s.session_id, float(report["overload_hours"]))
+        reason, detail = parts.reason(staff_id, s.session_id, person.unit_id, float(report["overload_hours"]))
         rows.append((s.session_id, s.course_id, s.category, s.hours, s.start, s.end, False, reason, detail))
     frame = pd.DataFrame(rows, columns=["session_id", "course_id", "category", "hours", "start", "end", "planned",
                                         "reason", "detail"])
-    suggestions = _suggestions(ds, base, staff_id, frame, short, options) if suggest and sum(short.values()) else ()
+    suggestions = (_suggestions(ds, base, staff_id, frame, short, parts.spent, options)
+                   if suggest and sum(short.values()) else ())
     return Explanation(staff_id, short, frame, tuple(suggestions))
 
 
@@ -177,13 +189,12 @@ def _clashing_shifts(ds: Dataset, shifts: pd.DataFrame, unit_zone: str, session_
 
 
 def _suggestions(ds: Dataset, base: pd.DataFrame, staff_id: str, frame: pd.DataFrame, short: dict[str, float],
-                 options: SolveOptions | None) -> list[Suggestion]:
+                 spent: dict[str, float], options: SolveOptions | None) -> list[Suggestion]:
     from .solve import solve
 
     options = options or SolveOptions(time_limit_seconds=20)
     before = sum(short.values())
     out = []
-    spent = audit(ds, base).unit_report.set_index("unit_id")["spent"].to_dict()
     for kind, words, changed in _candidate_changes(ds, staff_id, frame, spent):
         plan = solve(changed, options, previous=base)
         after = float(plan.staff_report.set_index("staff_id").loc[staff_id, "shortfall"])
@@ -194,12 +205,12 @@ def _suggestions(ds: Dataset, base: pd.DataFrame, staff_id: str, frame: pd.DataF
 
 def explain_unit(ds: Dataset, assignments: pd.DataFrame, unit_id: str) -> pd.DataFrame:
     """Per short person of the unit: shortfall and how many of their sessions each reason blocks."""
-    base = assignments[["staff_id", "session_id"]].astype(str)
-    report = audit(ds, base).staff_report
+    parts = _Parts(ds, assignments[["staff_id", "session_id"]].astype(str))
+    report = parts.staff_report.reset_index()
     short = report[(report["unit_id"] == unit_id) & (report["shortfall"] > 0)]
     rows = []
     for person in short.itertuples():
-        exp = explain_staff(ds, base, person.staff_id, suggest=False)
+        exp = _explain(parts, person.staff_id, suggest=False, options=None, max_sessions=200)
         counts = exp.sessions.loc[~exp.sessions["planned"], "reason"].value_counts()
         rows.append({"staff_id": person.staff_id, "shortfall": person.shortfall,
                      "main_reason": counts.index[0] if len(counts) else "no session open to them",
