@@ -125,7 +125,7 @@ def _explain(parts: _Parts, staff_id: str, suggest: bool, options: SolveOptions 
     person = ds.staff_member(staff_id)
     report = parts.staff_report.loc[staff_id]
     short = {"public": float(report["shortfall_public"]), "professional": float(report["shortfall_professional"])}
-    mine = set(base.loc[base["staff_id"] == staff_id, "session_id"])
+    mine = set(base["session_id"].iloc[parts.attendances_of.get(staff_id, [])])
     sessions = ds.sessions.merge(ds.courses[["course_id", "category", "fields", "hours"]], on="course_id")
     open_to = sessions["fields"].map(lambda f: f == "" or person.field in f.split(";"))
     wanted = sessions[sessions["category"].map(lambda c: short[c] > 0) & (open_to | sessions["category"].eq("public"))]
