@@ -5,10 +5,13 @@ Exit codes: 0 success; 1 a plan that breaks a rule (audit) ; 2 bad input or usag
 
 from __future__ import annotations
 
+import signal
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import click
 
@@ -29,6 +32,28 @@ def _fail_on_dataset(exc: DatasetError) -> None:
     for p in exc.warnings:
         click.echo(f"  {p}", err=True)
     sys.exit(EXIT_INPUT)
+
+
+@contextmanager
+def _ctrl_c_asks() -> Iterator[list[int]]:
+    """A list that Ctrl-C appends to, instead of raising KeyboardInterrupt wherever the main thread
+    happens to be; a second Ctrl-C raises it (abandons the run, writes nothing). The previous
+    handler comes back on exit. Outside the main thread no handler can be set: Ctrl-C is as before."""
+    asked: list[int] = []
+
+    def on_ctrl_c(signum, frame) -> None:
+        if asked:
+            raise KeyboardInterrupt
+        asked.append(signum)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield asked
+        return
+    previous = signal.signal(signal.SIGINT, on_ctrl_c)
+    try:
+        yield asked
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _load(path: str):
@@ -271,16 +296,14 @@ def solve(dataset: str, out: str, time_limit: float | None, workers: int | None,
             done.set()
 
     thread = threading.Thread(target=work, name="cesched-solve", daemon=True)
-    thread.start()
-    # wait on an Event, not Thread.join: a Ctrl-C inside join() can mark a running thread as stopped
-    while not done.is_set():
-        try:
-            done.wait(0.2)
-        except KeyboardInterrupt:
-            live.note("interrupted: stopping the search, the best plan found so far will be written")
-            stopper.stop()
-        if stopper.stopped:
-            stopper.stop()  # repeated: a stop reaches only searches that have already begun
+    with _ctrl_c_asks() as asked:
+        thread.start()
+        # wait on an Event, not Thread.join: a Ctrl-C inside join() can mark a running thread as stopped
+        while not done.wait(0.2):
+            if asked and not stopper.stopped:
+                live.note("interrupted: stopping the search, the best plan found so far will be written")
+            if asked:
+                stopper.stop()  # repeated: a stop reaches only searches that have already begun
     if isinstance(box.get("error"), DatasetError):
         _fail_on_dataset(box["error"])
     if "error" in box:

@@ -122,7 +122,13 @@ def test_audit_of_a_file_without_the_columns_exits_2(tmp_path):
     assert "column 'staff_id'" in result.output and "column 'session_id'" in result.output
 
 
-def test_ctrl_c_writes_the_best_plan_marked_interrupted(tmp_path):
+#: the CLI, with every thread's stack dumped on SIGUSR1: a run that does not stop says where it is
+_CLI_WITH_STACKS = ("import faulthandler, signal; faulthandler.register(signal.SIGUSR1, all_threads=True); "
+                    "from cesched.cli import main; main()")
+
+
+@pytest.mark.parametrize("after", [2.5, 6.0])  # during the LP bound (it takes 5 s), then the search
+def test_ctrl_c_writes_the_best_plan_marked_interrupted(tmp_path, after):
     import signal
     import subprocess
     import sys
@@ -130,15 +136,41 @@ def test_ctrl_c_writes_the_best_plan_marked_interrupted(tmp_path):
 
     out = tmp_path / "plan"
     scenario = Path(__file__).parent.parent / "scenarios" / "qingshan"
-    proc = subprocess.Popen([sys.executable, "-m", "cesched", "solve", str(scenario), "-o", str(out),
+    proc = subprocess.Popen([sys.executable, "-c", _CLI_WITH_STACKS, "solve", str(scenario), "-o", str(out),
                              "--time-limit", "120", "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(6)
+    time.sleep(after)
     proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=60)
+    asked = time.monotonic()
+    try:
+        stdout, stderr = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGUSR1)
+        time.sleep(1)
+        proc.kill()
+        stdout, stderr = proc.communicate()
+        pytest.fail("still running 30 s after Ctrl-C; its threads were at:\n" + stderr.decode()[-6000:])
+    assert time.monotonic() - asked < 15  # the LP stops at its next iteration, searches at once
     assert proc.returncode == 0, stderr.decode()
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "interrupted" and summary["interrupted"] is True
     assert stdout.decode().startswith("interrupted: shortfall")
+
+
+def test_ctrl_c_is_noted_not_raised_and_a_second_one_abandons_the_run():
+    """The first Ctrl-C cannot land as an exception in the middle of the CLI's own bookkeeping; a
+    second one is the way out of a run that will not stop; the previous handler comes back."""
+    import os
+    import signal
+
+    from cesched.cli import _ctrl_c_asks
+
+    before = signal.getsignal(signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt):
+        with _ctrl_c_asks() as asked:
+            os.kill(os.getpid(), signal.SIGINT)
+            assert asked
+            os.kill(os.getpid(), signal.SIGINT)
+    assert signal.getsignal(signal.SIGINT) is before
 
 
 def test_solve_by_region_writes_the_merged_plan_with_a_region_table(tmp_path):

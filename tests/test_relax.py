@@ -189,3 +189,25 @@ def test_a_presolve_that_drops_a_known_plan_is_not_trusted(monkeypatch):
     monkeypatch.setattr(relax, "PRESOLVE_MAX_PAIRS", 0)
     assert checked.bound == lp_bound(pm, term, seconds=30) <= OPTIMUM["tiny-forbid"] * 100
     assert checked.pairs is None  # no vertex from the model's own rows
+
+
+def test_the_lp_stops_at_its_next_iteration_when_asked(tmp_path):
+    """Ctrl-C must not wait for the LP: HiGHS asks at each iteration and ends there, and whatever
+    duals it leaves still bound every plan (or give no bound at all)."""
+    import highspy
+
+    from cesched.generate import write_district
+    from cesched.solve.relax import term_cost
+
+    ds = cesched.load_dataset(write_district(tmp_path / "d", n_staff=120, seed=3))
+    ix = index_dataset(ds)
+    pm = build_model(ds, ix, build_candidates(ds, ix), terms=("shortfall_hours",))
+    rows = linear_rows(pm)
+    cost = term_cost(rows, pm.term("shortfall_hours"))
+    asked: list[bool] = []
+    whole = solve_lp(rows, cost, seconds=60, should_stop=lambda: asked.append(False) or False)
+    assert asked and whole.highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    stopped = solve_lp(rows, cost, seconds=60, should_stop=lambda: True)
+    assert stopped is None or stopped.highs.getModelStatus() == highspy.HighsModelStatus.kInterrupt
+    if stopped is not None:
+        assert lagrangian_bound(rows, cost, stopped.duals) <= lagrangian_bound(rows, cost, whole.duals)

@@ -105,7 +105,7 @@ def lp_bound(pm: PlanModel, term: Term, seconds: float) -> int | None:
 
 
 def lp_relaxation(pm: PlanModel, term: Term, seconds: float, vertex: bool = True,
-                  ceiling: int | None = None) -> Relaxation:
+                  ceiling: int | None = None, should_stop: Callable[[], bool] | None = None) -> Relaxation:
     """The bound of ``lp_bound`` and, on models HiGHS presolves and if ``vertex``, the pairs'
     values at a vertex.
 
@@ -117,6 +117,8 @@ def lp_relaxation(pm: PlanModel, term: Term, seconds: float, vertex: bool = True
 
     ``ceiling``: the term's value in a plan known to keep every rule. A presolved bound above it
     proves the presolve wrong (it dropped that plan): then the model's own rows are used.
+    ``should_stop`` is asked between HiGHS' iterations: true ends the LP early (Ctrl-C must not
+    wait for it); the duals it had still give a true, weaker bound.
     """
     t = time.monotonic()
     rows = linear_rows(pm)
@@ -124,14 +126,15 @@ def lp_relaxation(pm: PlanModel, term: Term, seconds: float, vertex: bool = True
     columns = [v.index for v in pm.x]
     presolved = presolve(rows, cost, PRESOLVE_SHARE * seconds) if len(pm.x) <= PRESOLVE_MAX_PAIRS else None
     if presolved is not None:
-        relaxed = _relax(rows, cost, term, presolved, seconds - (time.monotonic() - t), vertex, columns)
+        relaxed = _relax(rows, cost, term, presolved, seconds - (time.monotonic() - t), vertex, columns,
+                         should_stop)
         if ceiling is None or relaxed.bound is None or relaxed.bound <= ceiling:
             return relaxed
-    return _relax(rows, cost, term, None, seconds - (time.monotonic() - t), vertex, columns)
+    return _relax(rows, cost, term, None, seconds - (time.monotonic() - t), vertex, columns, should_stop)
 
 
 def _relax(rows: LinearRows, cost: np.ndarray, term: Term, presolved: Presolved | None, seconds: float,
-           vertex: bool, columns: list[int]) -> Relaxation:
+           vertex: bool, columns: list[int], should_stop: Callable[[], bool] | None) -> Relaxation:
     """The bound (and, on presolved rows, the pairs' values at a vertex; ``columns``: the pairs'
     variables) of the LP over ``presolved`` or the model's own rows."""
     t = time.monotonic()
@@ -140,12 +143,13 @@ def _relax(rows: LinearRows, cost: np.ndarray, term: Term, presolved: Presolved 
         rows, cost, offset = presolved.rows, presolved.cost, presolved.offset
         if not len(cost):  # presolve solved the whole model
             return Relaxation(math.ceil(offset - 1e-6 * max(1.0, abs(offset))) + term.offset, None)
-    solved = solve_lp(rows, cost, seconds)
+    solved = solve_lp(rows, cost, seconds, should_stop)
     if solved is None:
         return Relaxation(None, None)
     bound = lagrangian_bound(rows, cost, solved.duals, offset) + term.offset
     left = seconds - (time.monotonic() - t)
-    point = crossover(solved, left) if vertex and presolved is not None and left > 0 else None
+    stopped = should_stop is not None and should_stop()
+    point = crossover(solved, left) if vertex and presolved is not None and left > 0 and not stopped else None
     values = presolved.restore(point) if point is not None else None
     return Relaxation(bound, None if values is None else np.clip(values[columns], 0.0, 1.0))
 
@@ -226,9 +230,11 @@ class LpSolution:
     solution: object
 
 
-def solve_lp(rows: LinearRows, cost: np.ndarray, seconds: float) -> LpSolution | None:
+def solve_lp(rows: LinearRows, cost: np.ndarray, seconds: float,
+             should_stop: Callable[[], bool] | None = None) -> LpSolution | None:
     """Row duals and objective of ``min cost·x`` over the rows, from HiGHS' interior point (no
-    crossover: cut short by the time limit it left no usable duals; see ``crossover``)."""
+    crossover: cut short by the time limit it left no usable duals; see ``crossover``), ended
+    early when ``should_stop`` says so."""
     h = quiet_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("solver", "ipm")
@@ -237,6 +243,8 @@ def solve_lp(rows: LinearRows, cost: np.ndarray, seconds: float) -> LpSolution |
     # make a caller's later HiGHS run with another size fail (it did: the benchmark's MIP)
     h.setOptionValue("time_limit", float(max(0.1, seconds)))
     load_rows(h, rows, cost)
+    if should_stop is not None:
+        interrupt_when(h, should_stop)
     h.run()
     solution = h.getSolution()
     duals = np.asarray(solution.row_dual, dtype=float)
@@ -254,6 +262,22 @@ def crossover(solved: LpSolution, seconds: float):
     if h.crossover(solved.solution) != highspy.HighsStatus.kOk or not h.getBasis().valid:
         return None
     return h.getSolution()
+
+
+def interrupt_when(h, should_stop: Callable[[], bool]) -> None:
+    """Have HiGHS ask ``should_stop`` at each interior-point and simplex iteration and stop when
+    it says so: its time limit alone kept a Ctrl-C waiting for the whole LP (up to a fifth of the
+    run's limit)."""
+    import highspy
+
+    def ask(kind, message, data_out, data_in, user_data) -> None:
+        if data_in is not None and should_stop():
+            data_in.user_interrupt = True
+
+    h.setCallback(ask, None)
+    for kind in (highspy.cb.HighsCallbackType.kCallbackIpmInterrupt,
+                 highspy.cb.HighsCallbackType.kCallbackSimplexInterrupt):
+        h.startCallback(kind)
 
 
 def load_rows(h, rows: LinearRows, cost: np.ndarray) -> None:

@@ -159,10 +159,11 @@ def _staged(dataset, ix, cand, start, bounds, settings, deadline, seconds, stats
     if cand.n_pairs <= LP_BOUND_MAX_PAIRS and ("shortfall_hours",) in objective.stages:  # else no stage uses it
         t = time.monotonic()
         share = LP_SHARE * max(0.0, deadline - t)
-        if share >= LP_MIN_SECONDS:
+        if share >= LP_MIN_SECONDS and not (stopper and stopper.stopped):
             # whether crossover finishes in the share depends on the wall clock: not in a run that must repeat
             lp = lp_relaxation(pm, pm.term("shortfall_hours"), share, vertex=not settings.deterministic,
-                               ceiling=int(shortfall_hours(ix, cand, start).sum()))
+                               ceiling=int(shortfall_hours(ix, cand, start).sum()),
+                               should_stop=(lambda: stopper.stopped) if stopper else None)
             bounds["shortfall_hours"] = max(bounds["shortfall_hours"], lp.bound if lp.bound is not None else 0)
             guide = lp.pairs
             seconds["lp_bound"] = time.monotonic() - t
