@@ -47,10 +47,15 @@ class Explanation:
     suggestions: tuple[Suggestion, ...]
 
 
-def _reason(ds: Dataset, base: pd.DataFrame, staff_id: str, session_id: str,
-            overload_before: float) -> tuple[str, str]:
-    """The rule adding the session to the person's plan would break, judged by the audit;
-    ``overload_before`` is the person's overload hours in the base plan."""
+#: rules that only the person and the session's attendees take part in: judged without the
+#: person's colleagues (a unit's budget and coverage need the whole unit)
+PERSONAL_RULES = tuple(rule for rule in REASONS if rule not in ("budget", "max_absent"))
+
+
+def _broken(ds: Dataset, base: pd.DataFrame, staff_id: str, session_id: str,
+            rules: tuple[str, ...]) -> tuple[tuple[str, str] | None, object]:
+    """The first of ``rules`` (in REASONS' order) that adding the session to the person's plan
+    breaks, as (reason, detail), or None; and the audit of the plan with it added."""
     trial = pd.concat([base, pd.DataFrame({"staff_id": [staff_id], "session_id": [session_id]})], ignore_index=True)
     judged = audit(ds, trial)
     v = judged.violations
@@ -58,10 +63,20 @@ def _reason(ds: Dataset, base: pd.DataFrame, staff_id: str, session_id: str,
     involved = v[v["staff_id"].astype(str).str.split(";").map(lambda ids: staff_id in ids)
                  | v["session_id"].astype(str).str.split(";").map(lambda ids: session_id in ids)
                  | (v["rule"].isin(["budget", "max_absent"]) & (v["unit_id"].astype(str) == unit_id))]
-    for rule, words in REASONS.items():
+    for rule in rules:
         hit = involved[involved["rule"] == rule]
         if len(hit):
-            return words, str(hit["detail"].iloc[0])
+            return (REASONS[rule], str(hit["detail"].iloc[0])), judged
+    return None, judged
+
+
+def _reason(ds: Dataset, base: pd.DataFrame, staff_id: str, session_id: str,
+            overload_before: float) -> tuple[str, str]:
+    """The rule adding the session to the person's plan would break, judged by the audit;
+    ``overload_before`` is the person's overload hours in the base plan."""
+    found, judged = _broken(ds, base, staff_id, session_id, tuple(REASONS))
+    if found is not None:
+        return found
     overload = float(judged.staff_report.set_index("staff_id").loc[staff_id, "overload_hours"])
     if overload > overload_before:  # only the person's own weeks can change
         return "a week already over the load limit", f"adds {overload - overload_before:g} h of overload"
@@ -79,7 +94,9 @@ class _Parts:
     and the session's attendees, each with their shifts and every attendance, and the sessions
     they attend: every rule the reason depends on sees all it counts. Fewer attendances elsewhere
     can break no rule but a minimum, so the sessions other than the one under test keep their
-    seats but not their minimum (their other attendees may lie outside the part). It also keeps
+    seats but not their minimum (their other attendees may lie outside the part). A reason is
+    first sought on the person and the attendees alone (``PERSONAL_RULES``: the unit's colleagues
+    change none of them), the unit added only when none is broken. It also keeps
     the audit of the whole plan, made once for every person a unit's explanation goes through.
     """
 
@@ -97,8 +114,21 @@ class _Parts:
         self.spent = judged.unit_report.set_index("unit_id")["spent"].to_dict()
 
     def reason(self, staff_id: str, session_id: str, unit: str, overload_before: float) -> tuple[str, str]:
+        """First on the person and the session's attendees alone, which settles every rule but the
+        unit's budget and coverage (most sessions: a clash, a full session, a course taken); only
+        when none of those blocks it, on the part with the person's whole unit."""
         attendees = self.base.iloc[self.attendees_of.get(session_id, [])]
-        staff = set(self.colleagues[unit]) | set(attendees["staff_id"])
+        units = {unit} | set(attendees["unit_id"].dropna())  # (a plan's unknown staff_id has no unit)
+        near = {staff_id} | set(attendees["staff_id"])
+        found, _ = _broken(*self._part(near, units, session_id), staff_id, session_id, PERSONAL_RULES)
+        if found is not None:
+            return found
+        return _reason(*self._part(near | set(self.colleagues[unit]), units, session_id), staff_id, session_id,
+                       overload_before)
+
+    def _part(self, staff: set, units: set, session_id: str) -> tuple[Dataset, pd.DataFrame]:
+        """These staff with their shifts and every attendance, the sessions they attend and the
+        one under test (the others' minimum lifted), and the plan's rows among them."""
         rows = [self.attendances_of[p] for p in staff if p in self.attendances_of]
         held = self.base.iloc[np.sort(np.concatenate(rows)) if rows else []]  # in the plan's order
         sessions = np.union1d(held["session_id"].to_numpy(dtype=object), np.array([session_id], dtype=object))
@@ -106,10 +136,9 @@ class _Parts:
         shift_mask = np.zeros(len(self.ds.shifts), dtype=bool)
         for person in staff:
             shift_mask[self.shift_rows.get(person, [])] = True
-        units = {unit} | set(attendees["unit_id"].dropna())  # (a plan's unknown staff_id has no unit)
         part = restrict(self.ds, np.array(sorted(units), dtype=object), sessions,
                         shift_mask=shift_mask, least=others, staff_ids=np.array(sorted(staff), dtype=object))
-        return _reason(part, held[["staff_id", "session_id"]], staff_id, session_id, overload_before)
+        return part, held[["staff_id", "session_id"]]
 
 
 def explain_staff(ds: Dataset, assignments: pd.DataFrame, staff_id: str, *, suggest: bool = True,

@@ -102,12 +102,17 @@ def test_a_full_session_counts_attendees_of_every_unit():
     assert frame.loc["X2", "reason"] == "planned"
 
 
-def test_reasons_judged_on_a_part_are_those_judged_on_the_whole_district():
-    """On a sample written by another system, under the desk's plan: every reason and detail that
-    explain gives (from the part) is what the audit of the whole plan with the session added gives."""
+@pytest.mark.parametrize("district", ["tiny-allow", "generated-120"])
+def test_reasons_judged_on_a_part_are_those_judged_on_the_whole_district(district, tmp_path):
+    """On a sample written by another system and on a generated district, under the desk's plan:
+    every reason and detail that explain gives (from its parts) is what the audit of the whole plan
+    with the session added gives."""
     from cesched.explain import _reason
+    from cesched.generate import write_district
 
-    ds = cesched.load_dataset(Path(__file__).parent / "data" / "samples" / "tiny-allow")
+    folder = (write_district(tmp_path / "d", n_staff=120, seed=5) if district == "generated-120"
+              else Path(__file__).parent / "data" / "samples" / district)
+    ds = cesched.load_dataset(folder)
     plan = cesched.solve(ds, cesched.SolveOptions(method="greedy"))
     base = plan.assignments[["staff_id", "session_id"]]
     report = plan.staff_report.set_index("staff_id")
