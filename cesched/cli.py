@@ -155,7 +155,9 @@ def audit_command(dataset: str, plan: str, limit: int) -> None:
 @click.option("--unit", "unit_id", help="explain the shortfall of this unit's staff")
 @click.option("--suggest/--no-suggest", default=True, show_default=True,
               help="look for the smallest changes that close the gap, each checked by re-solving")
-def explain(dataset: str, plan: str, staff_id: str | None, unit_id: str | None, suggest: bool) -> None:
+@click.option("--top", type=click.IntRange(min=0), default=20, show_default=True,
+              help="with --unit: explain the N staff furthest short (0: all; each takes seconds on a large district)")
+def explain(dataset: str, plan: str, staff_id: str | None, unit_id: str | None, suggest: bool, top: int) -> None:
     """Why a person (--staff) or a unit's staff (--unit) fall short in PLAN, and what would help."""
     from .explain import explain_staff, explain_unit
     from .io.plan_files import read_assignments
@@ -174,8 +176,10 @@ def explain(dataset: str, plan: str, staff_id: str | None, unit_id: str | None, 
                    err=True)
         sys.exit(EXIT_INPUT)
     if unit_id:
-        table = explain_unit(ds, assignments, unit_id)
-        click.echo(f"unit {unit_id}: {len(table)} staff short of hours")
+        table = explain_unit(ds, assignments, unit_id, top=top or None)
+        short = table.attrs["short_staff"]
+        shown = f"; the {len(table)} furthest short (--top)" if len(table) < short else ""
+        click.echo(f"unit {unit_id}: {short} staff short of hours{shown}")
         if len(table):
             click.echo(table.to_string(index=False))
         return

@@ -161,3 +161,25 @@ def test_cli_explain(tmp_path):
     assert unit_result.exit_code == 0 and "main_reason" in unit_result.output
     both = CliRunner().invoke(main, ["explain", str(samples), str(out)])
     assert both.exit_code == 2
+
+
+def test_explain_unit_puts_the_furthest_short_first_and_top_limits_who_is_explained(tmp_path):
+    from cesched.cli import main
+    from cesched.explain import explain_unit
+
+    samples = Path(__file__).parent / "data" / "samples" / "tiny-allow"
+    plan = cesched.solve(cesched.load_dataset(samples), cesched.SolveOptions(method="greedy"))
+    ds = cesched.load_dataset(samples)
+    report = plan.staff_report
+    unit = report[report["shortfall"] > 0]["unit_id"].value_counts().index[0]
+    everyone = explain_unit(ds, plan.assignments, unit)
+    short = report[(report["unit_id"] == unit) & (report["shortfall"] > 0)]
+    assert everyone.attrs["short_staff"] == len(everyone) == len(short) >= 2
+    assert everyone["shortfall"].is_monotonic_decreasing
+    two = explain_unit(ds, plan.assignments, unit, top=2)
+    assert two.attrs["short_staff"] == len(short) and two.equals(everyone.head(2)[two.columns])
+    plan_file = tmp_path / "assignments.csv"
+    plan.assignments.to_csv(plan_file, index=False)
+    result = CliRunner().invoke(main, ["explain", str(samples), str(plan_file), "--unit", unit, "--top", "1"])
+    assert result.exit_code == 0, result.output
+    assert f"unit {unit}: {len(short)} staff short of hours; the 1 furthest short (--top)" in result.output
