@@ -374,7 +374,7 @@ def test_the_neighbourhood_search_path_keeps_rules_and_optimum(ds):
     # force that path on a tiny dataset (short time limit: the search runs for a share of it).
     run = importlib.import_module("cesched.solve.run")  # (cesched.solve is also the function)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(run, "LNS_ABOVE_PAIRS", 0, raising=True)
+        mp.setattr(run, "LNS_ABOVE_PAIRS", {"forbid": 0, "allow": 0}, raising=True)
         plan = check_against_enumeration(ds, cesched.SolveOptions(time_limit_seconds=2.5, workers=1, seed=0))
     assert plan.model_stats["pairs"] == 0 or "lns_steps" in plan.model_stats  # the path was taken
 

@@ -28,8 +28,14 @@ from .stages import (FIRST_STAGE_SHARE, LocksInfeasible, Progress, SolverSetting
 
 #: above this many candidate pairs one CP-SAT model is too slow to improve a plan on its own, so a
 #: neighbourhood search on shortfall runs first for LNS_SHARE of the time limit (300 staff, 13,791
-#: pairs, 60 s: the model alone ended at 390.5-471 h over runs, neighbourhoods first at 350-372.5 h)
-LNS_ABOVE_PAIRS = 10_000
+#: pairs, 60 s: the model alone ended at 390.5-471 h over runs, neighbourhoods first at 350-372.5 h).
+#: Per shift_overlap mode: under "forbid" the whole model leaves shortfall unproven from about
+#: 7,000 pairs, and the neighbourhoods first lower it (2026-12-05, 60 s, seeds 0-3: 180 staff,
+#: 7,016 pairs, 394.6 -> 389 h mean, 4 of 4; 240 staff, 9,719 pairs, 668.5 -> 645.2 h, 3 of 3, and
+#: 3 of 3 the day before; 200 staff, 8,168 pairs, 335.75 -> 334.6 h, 2 of 4) though the later
+#: stages get less time; under "allow" the whole model proved shortfall up to 9,858 pairs in
+#: every run and the neighbourhoods only cost the later stages (overlap 2-3x higher)
+LNS_ABOVE_PAIRS = {"forbid": 6_500, "allow": 10_000}
 LNS_SHARE = 0.75  # at 3,000 staff the full model found nothing in its share of stage 1
 #: up to this many pairs the full model's stage searches (CP-SAT's LNS alone, see stages) gain
 #: more than the neighbourhoods from the same seconds, and get half the time instead (60 s,
@@ -167,7 +173,8 @@ def _staged(dataset, ix, cand, start, bounds, settings, deadline, seconds, stats
             bounds["shortfall_hours"] = max(bounds["shortfall_hours"], lp.bound if lp.bound is not None else 0)
             guide = lp.pairs
             seconds["lp_bound"] = time.monotonic() - t
-    lns_ran = cand.n_pairs > LNS_ABOVE_PAIRS or settings.deterministic  # one worker needs the head start
+    lns_ran = (cand.n_pairs > LNS_ABOVE_PAIRS[dataset.policy.rules.shift_overlap]
+               or settings.deterministic)  # one worker needs the head start
     share_of_time = lns_share(cand.n_pairs, settings)
     if lns_ran:
         t = time.monotonic()
