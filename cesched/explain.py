@@ -246,7 +246,9 @@ def explain_unit(ds: Dataset, assignments: pd.DataFrame, unit_id: str, top: int 
         rows.append({"staff_id": person.staff_id, "shortfall": person.shortfall,
                      "main_reason": counts.index[0] if len(counts) else "no session open to them",
                      **{f"n_{k.replace(' ', '_')}": int(v) for k, v in counts.items()}})
-    table = pd.DataFrame(rows).fillna(0)
+    table = pd.DataFrame(rows)
+    counts = [c for c in table.columns if c.startswith("n_")]  # a reason none of them met: 0, not NaN
+    table = table.fillna({c: 0 for c in counts}).astype({c: np.int64 for c in counts})
     table.attrs["short_staff"] = len(short)
     return table
 

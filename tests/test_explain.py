@@ -183,3 +183,18 @@ def test_explain_unit_puts_the_furthest_short_first_and_top_limits_who_is_explai
     result = CliRunner().invoke(main, ["explain", str(samples), str(plan_file), "--unit", unit, "--top", "1"])
     assert result.exit_code == 0, result.output
     assert f"unit {unit}: {len(short)} staff short of hours; the 1 furthest short (--top)" in result.output
+
+
+def test_explain_unit_counts_a_reason_only_some_people_meet_as_zero_for_the_others():
+    """P1's one open session clashes with a shift; P2's is full: each row counts 0 of the other."""
+    from cesched.explain import explain_unit
+
+    ds = tiny(staff=[person("P1", public=6), person("P2", public=6), person("P3", public=6)], courses=DAY,
+              sessions=[meeting("X1", "C1", at(0, "09:00"), at(0, "12:00")),
+                        meeting("X2", "C2", at(1, "09:00"), at(1, "12:00"), capacity=1)],
+              shifts=[shift("P1", at(0, "08:00"), at(0, "16:00")), shift("P1", at(1, "08:00"), at(1, "16:00")),
+                      shift("P2", at(0, "08:00"), at(0, "16:00"))])
+    table = explain_unit(ds, plan_of(("P3", "X2")), "U1").set_index("staff_id")
+    assert table.loc["P1", "n_clashes_with_a_shift"] == 2 and table.loc["P2", "n_clashes_with_a_shift"] == 1
+    assert table.loc["P1", "n_full"] == 0 and table.loc["P2", "n_full"] == 1
+    assert table["n_full"].dtype.kind == "i"  # counts, not floats
