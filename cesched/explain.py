@@ -109,6 +109,7 @@ class _Parts:
         self.shift_rows = rows.groupby(level=0).agg(list).to_dict()  # staff_id -> rows of ds.shifts
         self.attendances_of = self.base.groupby("staff_id").indices  # staff_id -> rows of base
         self.attendees_of = self.base.groupby("session_id").indices  # session_id -> rows of base
+        self.sessions = ds.sessions.merge(ds.courses[["course_id", "category", "fields", "hours"]], on="course_id")
         judged = audit(ds, base)  # the whole plan, once: every person explained reads it
         self.staff_report = judged.staff_report.set_index("staff_id")
         self.spent = judged.unit_report.set_index("unit_id")["spent"].to_dict()
@@ -155,7 +156,7 @@ def _explain(parts: _Parts, staff_id: str, suggest: bool, options: SolveOptions 
     report = parts.staff_report.loc[staff_id]
     short = {"public": float(report["shortfall_public"]), "professional": float(report["shortfall_professional"])}
     mine = set(base["session_id"].iloc[parts.attendances_of.get(staff_id, [])])
-    sessions = ds.sessions.merge(ds.courses[["course_id", "category", "fields", "hours"]], on="course_id")
+    sessions = parts.sessions
     open_to = sessions["fields"].map(lambda f: f == "" or person.field in f.split(";"))
     wanted = sessions[sessions["category"].map(lambda c: short[c] > 0) & (open_to | sessions["category"].eq("public"))]
     rows = []
