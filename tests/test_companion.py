@@ -56,7 +56,7 @@ def test_a_stage_search_ends_when_its_companion_proves_the_stage(monkeypatch, de
     settings = stages.SolverSettings(time_limit=20, workers=2, seed=0, deterministic=False)
     budget = 20.0
     searched = stages._search(SimpleNamespace(model=market_split(), x=[]), settings, budget, time.monotonic() + budget,
-                              "stage", 1, None, None)
+                              "stage", 1, None, stages.Stopper())
     solver, status, companion, reporter, seconds = searched
     assert status != cp_model.OPTIMAL  # the search itself proved nothing: the stop came from the companion
     assert companion.proven

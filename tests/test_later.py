@@ -14,7 +14,7 @@ from cesched.solve.greedy import fitting_plan
 from cesched.solve.later import LaterStages, contributions
 from cesched.solve.lns import PairIndex, neighbourhood
 from cesched.solve.run import assignments_frame
-from cesched.solve.stages import SolverSettings
+from cesched.solve.stages import SolverSettings, Stopper
 
 
 @pytest.fixture(scope="module", params=["forbid", "allow"])
@@ -50,7 +50,7 @@ def test_each_step_holds_the_earlier_stages_and_gains_what_the_audit_measures(di
         weights = sum(contributions(ds, ix, cand, chosen, t) for t in terms) + 1.0  # anyone may be a seed
         for step in range(3):
             free = neighbourhood(rng, ix, cand, look, chosen, weights, target_pairs=600)
-            new, gain, _, _ = later.step(chosen, number, free, 0.5, step)
+            new, gain, _, _ = later.step(chosen, number, free, 0.5, step, Stopper())
             if new is None:
                 continue
             after = stage_figures(ds, ix, cand, new)

@@ -150,6 +150,7 @@ def solve_by_region(ds: Dataset, options: SolveOptions | None = None, *, regions
     plan then holds the regions solved and is reported interrupted, as it is when a region fails.
     """
     options = options or SolveOptions()
+    stopper = stopper or Stopper()
     settings = settings_for(ds, options)
     seconds: dict[str, float] = {}
     t = time.monotonic()
@@ -203,7 +204,7 @@ class _Runner:
     """Starts regions at most ``jobs`` at a time (largest first), collects them as they finish."""
 
     def __init__(self, subs: dict[str, Dataset], options: SolveOptions,
-                 on_region: Callable[[RegionRun], None] | None, stopper: Stopper | None,
+                 on_region: Callable[[RegionRun], None] | None, stopper: Stopper,
                  locks: dict[str, pd.DataFrame] | None = None):
         self.subs, self.options, self.on_region, self.stopper = subs, options, on_region, stopper
         self.locks = locks or {}
@@ -214,11 +215,8 @@ class _Runner:
         """What ``_solve_region`` gets for this region."""
         return name, self.subs[name], self.options, self.locks.get(name)
 
-    def stopped(self) -> bool:
-        return bool(self.stopper and self.stopper.stopped)
-
     def next_region(self) -> str | None:
-        if self.stopped() or not self.waiting:
+        if self.stopper.stopped or not self.waiting:
             return None
         return self.waiting.pop(0)
 
@@ -238,7 +236,7 @@ class _Runner:
 
 
 def _run(subs: dict[str, Dataset], options: SolveOptions, jobs: int, backend: Backend,
-         on_region: Callable[[RegionRun], None] | None, stopper: Stopper | None,
+         on_region: Callable[[RegionRun], None] | None, stopper: Stopper,
          locks: dict[str, pd.DataFrame] | None = None) -> list[RegionRun]:
     runner = _Runner(subs, options, on_region, stopper, locks)
     if backend == "serial":
@@ -313,7 +311,7 @@ def _merge(ds, runs, subs, settings, seconds, jobs, backend, limit, stopper, met
     assignments = (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ASSIGNMENT_COLUMNS))
     assignments = assignments.sort_values(["staff_id", "start", "session_id"], kind="stable").reset_index(drop=True)
     solved = [r for r in runs if r.status not in ("not_started",) and not r.status.startswith("failed")]
-    interrupted = bool(stopper and stopper.stopped) or len(solved) < len(subs)
+    interrupted = stopper.stopped or len(solved) < len(subs)
     stats = {"regions": len(subs), "regions_solved": len(solved), "jobs": jobs,
              "pairs": sum(r.pairs for r in runs), "region_seconds_limit": round(limit),
              "peak_region_mb": round(max((r.peak_mb for r in runs), default=0.0))}

@@ -240,7 +240,7 @@ class LaterStages:
         self.floors = term_floors(ds, ix, cand)
 
     def step(self, chosen: np.ndarray, number: int, free: np.ndarray, seconds: float, step: int,
-             stopper: Stopper | None = None) -> tuple[np.ndarray | None, int, object, float]:
+             stopper: Stopper) -> tuple[np.ndarray | None, int, object, float]:
         """One step on stage ``number`` freeing ``free`` people: the new plan (None when the step
         found none), how much it lowered the stage, CP-SAT's status and its deterministic time."""
         ix, cand = self.ix, self.cand
@@ -267,11 +267,8 @@ class LaterStages:
         pm.model.proto.solution_hint.vars.extend(range(len(hint)))
         pm.model.proto.solution_hint.values.extend(hint)
         solver = step_solver(self.settings, step, False, self.allow_mode, seconds, int(keep.sum()))
-        if stopper:
-            stopper.attach(solver)
-        status = solver.solve(pm.model)
-        if stopper:
-            stopper.attach(None)
+        with stopper.following(solver):
+            status = solver.solve(pm.model)
         dtime = solver.response_proto.deterministic_time
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None, 0, status, dtime
@@ -292,8 +289,8 @@ class LaterStages:
             return None, scale
         return sum(weights[t] * (scale // TERM_SCALE[t]) * p for t, p in zip(terms, parts)), scale
 
-    def improve(self, chosen: np.ndarray, number: int, seconds: float, progress: Progress | None = None,
-                stopper: Stopper | None = None) -> tuple[np.ndarray, StageRun]:
+    def improve(self, chosen: np.ndarray, number: int, seconds: float, progress: Progress | None,
+                stopper: Stopper) -> tuple[np.ndarray, StageRun]:
         """Steps on stage ``number`` for ``seconds``; returns the plan and what the steps did."""
         run = StageRun()
         t0 = time.monotonic()
@@ -304,7 +301,7 @@ class LaterStages:
         bound = sum(self.objective.weights[t] * self.floors.get(t, 0.0) for t in terms)
         target = FIRST_TARGET_PAIRS
         weights = _step_weights(self.ds, self.ix, self.cand, chosen, terms, self.replanning)
-        while time.monotonic() < deadline - 0.2 and weights.sum() > 0 and not (stopper and stopper.stopped):
+        while time.monotonic() < deadline - 0.2 and weights.sum() > 0 and not stopper.stopped:
             free = neighbourhood(self.rng, self.ix, self.cand, self.look, chosen, weights, target)
             left = deadline - time.monotonic()
             new, gain, status, dtime = self.step(chosen, number, free, min(STEP_SECONDS, left), run.steps,
@@ -359,13 +356,14 @@ def improve_later_stages(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.
                          ) -> tuple[np.ndarray, list[StageResult]]:
     """The stages from ``first`` on by neighbourhoods until ``deadline``, sharing the time evenly
     (what a stage leaves goes on to the next)."""
+    stopper = stopper or Stopper()
     later = LaterStages(ds, ix, cand, objective, settings, locked, replanning)
     numbers = [k for k in range(first, len(objective.stages))
                if any(objective.weights[t] for t in objective.stages[k])]
     runs: dict[int, StageRun] = {}
     for i, number in enumerate(numbers):
         remaining = deadline - time.monotonic()
-        if remaining <= 0.3 or (stopper and stopper.stopped):
+        if remaining <= 0.3 or stopper.stopped:
             break
         chosen, runs[number] = later.improve(chosen, number, remaining / (len(numbers) - i), progress, stopper)
     return chosen, later_stage_results(objective, first, runs)

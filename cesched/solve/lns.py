@@ -258,6 +258,7 @@ def improve_shortfall(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.nda
     locked pair. ``strict`` accepts only steps that lower shortfall (re-planning: moving people
     for nothing would count against the plan). ``guide``, each pair's value at a vertex of the
     LP relaxation, turns every GUIDED_EVERY-th step into a guided one."""
+    stopper = stopper or Stopper()
     stats = LnsStats()
     t0 = time.monotonic()
     deadline = t0 + seconds
@@ -277,7 +278,7 @@ def improve_shortfall(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.nda
             return dtime_left > 0 and time.monotonic() < deadline + (DETERMINISTIC_WALL_FACTOR - 1) * seconds
         return time.monotonic() < deadline - 0.5
 
-    while has_time() and best > bound and not (stopper and stopper.stopped):  # bound met: proven
+    while has_time() and best > bound and not stopper.stopped:  # bound met: proven
         guided = guide is not None and stats.steps % GUIDED_EVERY == GUIDED_EVERY - 1
         settled = None
         if guided:
@@ -291,11 +292,8 @@ def improve_shortfall(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.nda
         left = dtime_left if settings.deterministic else deadline - time.monotonic()
         solver = step_solver(settings, stats.steps, guided, allow_mode,
                               min(GUIDED_SECONDS if guided else STEP_SECONDS, left), int(keep.sum()))
-        if stopper:
-            stopper.attach(solver)
-        status = solver.solve(pm.model)
-        if stopper:
-            stopper.attach(None)
+        with stopper.following(solver):
+            status = solver.solve(pm.model)
         stats.steps += 1
         dtime_left -= solver.response_proto.deterministic_time
         whole = bool(keep.all())  # the neighbourhood was the whole problem

@@ -99,6 +99,7 @@ def solve(dataset: Dataset, options: SolveOptions | None = None, *, previous: pd
     ``locked`` rows must stay in the plan; locks that break a hard rule raise DatasetError.
     """
     options = options or SolveOptions()
+    stopper = stopper or Stopper()
     settings = settings_for(dataset, options)
     if locked is not None:
         check_locks(dataset, locked, source=lock_source)
@@ -136,7 +137,7 @@ def solve(dataset: Dataset, options: SolveOptions | None = None, *, previous: pd
     assignments = assignments_frame(dataset, ix, cand, chosen)
     changes = changes_frame(dataset, ix, previous, assignments) if previous is not None else None
     return finish_plan(dataset, assignments, stages, settings, seconds, stats,
-                       interrupted=bool(stopper and stopper.stopped), changes=changes)
+                       interrupted=stopper.stopped, changes=changes)
 
 
 def full_model_limit(time_limit: float) -> float:
@@ -169,11 +170,11 @@ def _staged(dataset, ix, cand, start, bounds, settings, deadline, seconds, stats
     if cand.n_pairs <= LP_BOUND_MAX_PAIRS and ("shortfall_hours",) in objective.stages:  # else no stage uses it
         t = time.monotonic()
         share = LP_SHARE * max(0.0, deadline - t)
-        if share >= LP_MIN_SECONDS and not (stopper and stopper.stopped):
+        if share >= LP_MIN_SECONDS and not stopper.stopped:
             # whether crossover finishes in the share depends on the wall clock: not in a run that must repeat
             lp = lp_relaxation(pm, pm.term("shortfall_hours"), share, vertex=not settings.deterministic,
                                ceiling=int(shortfall_hours(ix, cand, start).sum()),
-                               should_stop=(lambda: stopper.stopped) if stopper else None)
+                               should_stop=lambda: stopper.stopped)
             bounds["shortfall_hours"] = max(bounds["shortfall_hours"], lp.bound if lp.bound is not None else 0)
             guide = lp.pairs
             seconds["lp_bound"] = time.monotonic() - t

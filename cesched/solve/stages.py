@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -72,7 +73,9 @@ class LocksInfeasible(Exception):
 
 
 class Stopper:
-    """Stops the running searches from another thread (Ctrl-C in the CLI) and remembers it did."""
+    """Stops the running searches from another thread (Ctrl-C in the CLI) and remembers it did.
+    One that nobody stops is what a search without a stop button is given: code asks
+    ``stopper.stopped`` and never whether there is a stopper."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -94,6 +97,16 @@ class Stopper:
             self.stopped = True
             for solver in self._solvers:
                 solver.stop_search()
+
+    @contextmanager
+    def following(self, *solvers: cp_model.CpSolver):
+        """Follow ``solvers`` while the block runs."""
+        for solver in solvers:
+            self.attach(solver)
+        try:
+            yield
+        finally:
+            self.attach(None)
 
 
 class BoundCompanion:
@@ -309,7 +322,7 @@ def companion_runs(settings: SolverSettings) -> bool:
 
 
 def _search(pm: PlanModel, settings: SolverSettings, budget: float, wall_deadline: float, name: str,
-            scale: int, progress: Progress | None, stopper: Stopper | None, floor: float = -math.inf):
+            scale: int, progress: Progress | None, stopper: Stopper, floor: float = -math.inf):
     """One stage's CP-SAT search (with the bound companion beside it): (solver, status, companion,
     reporter, seconds), or None when a stop came before the search began."""
     solver = cp_model.CpSolver()
@@ -326,21 +339,15 @@ def _search(pm: PlanModel, settings: SolverSettings, budget: float, wall_deadlin
             companion.solver.parameters.max_time_in_seconds = budget
     _configure(solver, settings, budget, wall_deadline, companion, len(pm.x))
     reporter = _Reporter(name, scale, time.monotonic(), progress, companion, floor)
-    if stopper:
-        stopper.attach(solver)
-        if companion:
-            stopper.attach(companion.solver)
+    with stopper.following(solver, *([companion.solver] if companion else [])):
         if stopper.stopped:  # a stop that came before solve() began would be lost
-            stopper.attach(None)
             return None
-    t0 = time.monotonic()
-    if companion:
-        companion.start()
-    status = solver.solve(pm.model, reporter)
-    if companion:
-        companion.finish()
-    if stopper:
-        stopper.attach(None)
+        t0 = time.monotonic()
+        if companion:
+            companion.start()
+        status = solver.solve(pm.model, reporter)
+        if companion:
+            companion.finish()
     return solver, status, companion, reporter, time.monotonic() - t0
 
 
@@ -388,6 +395,7 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
     default it is ``settings.time_limit`` from now. With ``until``, only the stages before it are
     solved, each with the time it would have had among all of them (the rest is left to others).
     With ``first``, the stages before it are already held in the model and are not reported."""
+    stopper = stopper or Stopper()
     outcome = StageOutcome()
     # the budget is wall-clock seconds, or CP-SAT's deterministic seconds when a run must be
     # reproducible (then the wall clock is only a safety net, far enough not to decide anything)
@@ -407,7 +415,7 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
             outcome.results.append(_skipped(name, terms, "ignored"))
             continue
         remaining = dtime_left if settings.deterministic else wall_deadline - time.monotonic()
-        if remaining <= 0.05 or (stopper and stopper.stopped) or halted:
+        if remaining <= 0.05 or stopper.stopped or halted:
             outcome.results.append(_skipped(name, terms))
             continue
         expr, scale = stage_expr(pm, terms, objective.weights)  # may build the term: takes time
@@ -461,7 +469,7 @@ def run_stages(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettin
             solutions=reporter.count,
         ))
         outcome.holds[number] = pm.model.add(expr <= attempt.value).index
-        halted = bool(stopper and stopper.stopped)
+        halted = stopper.stopped
     outcome.chosen = chosen
     return outcome
 
@@ -483,8 +491,9 @@ def revisit(pm: PlanModel, objective: ObjectiveConfig, settings: SolverSettings,
     before it still held: its value is at most what it was (the plan is lexicographically no worse;
     a later stage may give way to it), and every bound at least what it was (a bound found with a
     stage held higher stays a bound when it is held lower)."""
+    stopper = stopper or Stopper()
     for _ in range(REVISITS):
-        if settings.deterministic or (stopper and stopper.stopped) or deadline - time.monotonic() < REVISIT_MIN_SECONDS:
+        if settings.deterministic or stopper.stopped or deadline - time.monotonic() < REVISIT_MIN_SECONDS:
             break
         statuses = [r.status for r in outcome.results]
         if len(outcome.results) != len(objective.stages) or any(s in ("skipped", "no_solution") for s in statuses):
