@@ -11,10 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import cesched
 from cesched.candidates import build_candidates, index_dataset, shortfall_hours
-from cesched.solve.greedy import plan_state, top_up
+from cesched.solve.greedy import Absence, plan_state, top_up
 from cesched.solve.run import assignments_frame
 
 try:
@@ -103,3 +105,35 @@ def test_a_subset_is_the_same_whether_its_rows_are_looked_up_or_masked(monkeypat
             assert np.array_equal(getattr(masked, field), getattr(sparse, field)), field
             assert np.array_equal(getattr(masked, field), getattr(looked_up, field)), field
         assert (np.diff(sparse.piece_pair) >= 0).all()
+
+
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(1, 20), st.booleans()), max_size=30),
+       st.integers(-5, 80), st.integers(1, 30))
+def test_absence_counts_the_most_people_away_at_one_instant(pieces, a, length):
+    """The step function against counting instant by instant, with pieces added and some taken back."""
+    absence, held = Absence(), []
+    for start, duration, taken_back in pieces:
+        absence.add(start, start + duration, 1)
+        held.append((start, start + duration))
+        if taken_back:
+            s, e = held.pop(len(held) // 2)
+            absence.add(s, e, -1)
+    b = a + length
+    expected = max(sum(s <= t < e for s, e in held) for t in range(a, b))
+    assert absence.most(a, b) == expected
+
+
+def test_an_option_that_fitted_last_round_is_rechecked_against_the_session_taken_since():
+    # 12 h of need and three 6-hour sessions; the least contested (XA) is taken first, the next
+    # least contested (XB) clashes with it and must give way to XC
+    from cesched.solve.greedy import fitting_plan
+
+    ds = tiny(staff=[person("P1", public=12)],
+              courses=[course("A"), course("B"), course("C")],
+              sessions=[meeting("XA", "A", at(0, "09:00"), at(0, "12:00"), capacity=10),
+                        meeting("XB", "B", at(0, "11:00"), at(0, "14:00"), capacity=5),
+                        meeting("XC", "C", at(1, "09:00"), at(1, "12:00"), capacity=2)])
+    ix = index_dataset(ds)
+    cand = build_candidates(ds, ix)
+    chosen = fitting_plan(ix, cand)
+    assert set(ix.session_ids[cand.pair_session[chosen]]) == {"XA", "XC"}

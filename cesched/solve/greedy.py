@@ -14,6 +14,7 @@ people pick again.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 
 import numpy as np
@@ -41,20 +42,33 @@ def _narrow(values: np.ndarray) -> np.ndarray:
     return values.astype(np.int32) if values.max(initial=0) < 2**31 else values
 
 
-def _depth(intervals: list[tuple[int, int]], a: int, b: int) -> int:
-    """Most intervals covering one instant of [a, b)."""
-    events = []
-    for s, e in intervals:
-        lo, hi = max(s, a), min(e, b)
-        if lo < hi:
-            events.append((lo, 1))
-            events.append((hi, -1))
-    events.sort()
-    depth = best = 0
-    for _, step in events:
-        depth += step
-        best = max(best, depth)
-    return best
+class Absence:
+    """How many of a unit's people are pulled off shift at each instant: a step function kept as
+    sorted breakpoints, so the most at once over any span is a slice's max (a greedy check at
+    20,000 staff in allow mode compared about 18 nearby pieces per call: 81 of its 220 s)."""
+
+    __slots__ = ("times", "counts")
+
+    def __init__(self) -> None:
+        self.times: list[int] = [-(2**62)]
+        self.counts: list[int] = [0]  # counts[k] people away over [times[k], times[k + 1])
+
+    def most(self, a: int, b: int) -> int:
+        """Most people away at one instant of [a, b)."""
+        return max(self.counts[bisect_right(self.times, a) - 1:bisect_left(self.times, b)])
+
+    def add(self, a: int, b: int, delta: int) -> None:
+        lo, hi = self._split(a), self._split(b)
+        counts = self.counts
+        for k in range(lo, hi):
+            counts[k] += delta
+
+    def _split(self, t: int) -> int:
+        k = bisect_left(self.times, t)
+        if k == len(self.times) or self.times[k] != t:
+            self.times.insert(k, t)
+            self.counts.insert(k, self.counts[k - 1])
+        return k
 
 
 class PlanState:
@@ -67,7 +81,6 @@ class PlanState:
         # per-pair tables in the narrowest type that holds them, and numpy rather than lists: at
         # 20,000 staff in allow mode (35.9 million pairs, 22.5 million pieces) lists of the pieces
         # took 5.2 GB
-        self.pm_lo, self.pm_hi = (_narrow(a) for a in slices(cand.pm_pair, n))
         self.pc_lo, self.pc_hi = (_narrow(a) for a in slices(cand.piece_pair, n))  # pieces are sorted by pair
         self.cat = ix.session_category[cand.pair_session].astype(np.int8)
         self.hours = _narrow(ix.session_hours[cand.pair_session])
@@ -76,21 +89,32 @@ class PlanState:
         self.seats = ix.session_capacity.copy()
         self.budget = ix.unit_budget.astype(np.float64).copy()
         self.budget[ix.unit_budget < 0] = np.inf
-        # pulled-off pieces per (unit, day of start): a check looks at a few days, not the term
-        self.unit_pieces: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
-        longest = int((cand.piece_end - cand.piece_start).max(initial=0))
-        self.lookback = longest // 1440 + 1
+        self.absence: dict[int, Absence] = defaultdict(Absence)  # per unit, pieces pulled off shift
         self.need = ix.need.astype(np.int64).copy()
         self.courses: dict[int, set[int]] = defaultdict(set)
-        self.meetings: dict[int, list[int]] = defaultdict(list)
+        self.sessions: dict[int, list[int]] = defaultdict(list)  # per person, the sessions taken
         self.week_minutes: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         self.m_start, self.m_end = ix.meeting_start.tolist(), ix.meeting_end.tolist()
         self.m_zone = ix.meeting_zone.tolist()
-        self.m_week = iso_week(ix.meeting_start).tolist()
         self.travel = ix.travel.tolist()
-
-    def _meetings(self, i: int) -> list[int]:
-        return self.cand.pm_meeting[self.pm_lo[i]:self.pm_hi[i]].tolist()
+        # a pair's meetings are its session's: per session, the meetings and the minutes per week
+        lo, hi = slices(ix.meeting_session, len(ix.session_ids))
+        self.session_meetings = [list(range(a, b)) for a, b in zip(lo.tolist(), hi.tolist())]
+        week = iso_week(ix.meeting_start).tolist()
+        self.session_weeks: list[list[tuple[int, int]]] = []
+        for meetings in self.session_meetings:
+            minutes: dict[int, int] = defaultdict(int)
+            for m in meetings:
+                minutes[week[m]] += self.m_end[m] - self.m_start[m]
+            self.session_weeks.append(list(minutes.items()))
+        # two sessions can clash only if their spans, widened by the longest travel, overlap: most
+        # pairs of a term's sessions are days apart and need no meeting-by-meeting check
+        reach = int(ix.travel.max(initial=0))
+        first = np.full(len(ix.session_ids), np.iinfo(np.int64).max)
+        last = np.full(len(ix.session_ids), np.iinfo(np.int64).min)
+        np.minimum.at(first, ix.meeting_session, ix.meeting_start)
+        np.maximum.at(last, ix.meeting_session, ix.meeting_end + reach)
+        self.span_start, self.span_end = first.tolist(), last.tolist()
 
     def _pieces(self, i: int) -> list[tuple[int, int]]:
         """(start, end) of each piece of pair i pulled off a shift (none under "forbid")."""
@@ -101,34 +125,52 @@ class PlanState:
 
     def can_take(self, i: int, person: int) -> bool:
         """Whether pair i keeps every hard rule given what is already planned."""
-        ix = self.ix
-        s = int(self.cand.pair_session[i])
-        unit = int(ix.staff_unit[person])
-        if self.seats[s] <= 0 or self.fee[i] > self.budget[unit] or int(self.course[i]) in self.courses[person]:
+        return self.fits_shared(i, person) and self.fits_person(i, person)
+
+    def fits_shared(self, i: int, person: int) -> bool:
+        """The rules pair i shares with other people: seats, the unit's budget and its coverage."""
+        s = self.cand.pair_session.item(i)
+        unit = self.ix.staff_unit.item(person)
+        if self.seats.item(s) <= 0 or self.fee.item(i) > self.budget.item(unit):
             return False
-        meetings = self._meetings(i)
-        st, en, zn, tr = self.m_start, self.m_end, self.m_zone, self.travel
-        for m in meetings:
-            for t in self.meetings[person]:
-                gap = tr[zn[m]][zn[t]]
-                if st[m] < en[t] + gap and st[t] < en[m] + gap:
-                    return False
-        cap = int(ix.weekly_cap[person])
-        if cap >= 0:
-            extra: dict[int, int] = defaultdict(int)
-            for m in meetings:
-                extra[self.m_week[m]] += en[m] - st[m]
-            weeks = self.week_minutes[person]
-            if any(weeks[w] + v > cap for w, v in extra.items()):
-                return False
-        limit = int(ix.unit_max_absent[unit])
+        limit = self.ix.unit_max_absent.item(unit)
         if limit >= 0:
+            absence = self.absence[unit]
             for a, b in self._pieces(i):
-                near = [piece for d in range(a // 1440 - self.lookback, (b - 1) // 1440 + 1)
-                        for piece in self.unit_pieces.get((unit, d), ())]
-                if _depth(near, a, b) + 1 > limit:
+                if absence.most(a, b) + 1 > limit:
                     return False
         return True
+
+    def fits_person(self, i: int, person: int, since: int | None = None) -> bool:
+        """The person's own rules for pair i: one session per course, no clash (travel included),
+        the weekly cap. With ``since``, pair i was known to fit the person's plan before pair
+        ``since`` was taken, so only that pair's meetings can clash with it (a greedy round
+        rechecks an option against the one session taken since, not the whole plan)."""
+        if self.course.item(i) in self.courses[person]:
+            return False
+        session = self.cand.pair_session.item(i)
+        for other in (self.sessions[person] if since is None else (self.cand.pair_session.item(since),)):
+            if self._clash(session, other):
+                return False
+        cap = self.ix.weekly_cap.item(person)
+        if cap >= 0:
+            weeks = self.week_minutes[person]
+            for week, minutes in self.session_weeks[session]:
+                if weeks[week] + minutes > cap:
+                    return False
+        return True
+
+    def _clash(self, session: int, other: int) -> bool:
+        """Whether a meeting of one session overlaps one of the other, travel between them included."""
+        if self.span_start[session] >= self.span_end[other] or self.span_start[other] >= self.span_end[session]:
+            return False
+        st, en, zn, tr = self.m_start, self.m_end, self.m_zone, self.travel
+        for t in self.session_meetings[other]:
+            for m in self.session_meetings[session]:
+                gap = tr[zn[m]][zn[t]]
+                if st[m] < en[t] + gap and st[t] < en[m] + gap:
+                    return True
+        return False
 
     def take(self, i: int, person: int) -> None:
         unit = int(self.ix.staff_unit[person])
@@ -137,12 +179,11 @@ class PlanState:
         self.seats[self.cand.pair_session[i]] -= 1
         self.budget[unit] -= self.fee[i]
         self.courses[person].add(int(self.course[i]))
-        meetings = self._meetings(i)
-        self.meetings[person].extend(meetings)
-        for m in meetings:
-            self.week_minutes[person][self.m_week[m]] += self.m_end[m] - self.m_start[m]
+        self.sessions[person].append(self.cand.pair_session.item(i))
+        for week, minutes in self.session_weeks[self.cand.pair_session.item(i)]:
+            self.week_minutes[person][week] += minutes
         for a, b in self._pieces(i):
-            self.unit_pieces[(unit, a // 1440)].append((a, b))
+            self.absence[unit].add(a, b, 1)
 
     def drop(self, i: int, person: int) -> None:
         """Undo a take (a cancelled session gives its seat, fee, hours and time back)."""
@@ -152,11 +193,11 @@ class PlanState:
         self.seats[self.cand.pair_session[i]] += 1
         self.budget[unit] += self.fee[i]
         self.courses[person].discard(int(self.course[i]))
-        for m in self._meetings(i):
-            self.meetings[person].remove(m)
-            self.week_minutes[person][self.m_week[m]] -= self.m_end[m] - self.m_start[m]
+        self.sessions[person].remove(self.cand.pair_session.item(i))
+        for week, minutes in self.session_weeks[self.cand.pair_session.item(i)]:
+            self.week_minutes[person][week] -= minutes
         for a, b in self._pieces(i):
-            self.unit_pieces[(unit, a // 1440)].remove((a, b))
+            self.absence[unit].add(a, b, -1)
 
     def shortfall(self) -> np.ndarray:
         """Per person, total shortfall (×100) of the plan held: what ``shortfall_hours`` computes
@@ -280,34 +321,41 @@ def _fill(state: PlanState, options: dict[int, list[int]], rng, pair_pressure: n
     # per session, not per pair: lists over all pairs took 2.9 GB at 20,000 staff in allow mode
     session_hours = ix.session_hours.tolist()
     session_cat = ix.session_category.tolist()
-    pair_session = cand.pair_session
+    pair_session, chosen, closed = cand.pair_session, state.chosen, dead.tolist()
+    # per person, the leading options that fitted their own rules before the session they took last
+    checked: dict[int, tuple[int, int]] = {}
     while active:
         still = []
         order = rng.permutation(active).tolist()
         order.sort(key=lambda p: -int(state.need[p].sum()))  # most need first; ties in random order
         for person in order:
-            need = state.need[person]
+            need = state.need[person].tolist()
             best, best_key, kept = None, None, []
             looked = 0
-            for i in options[person]:
+            fitted, last = checked.get(person, (0, -1))
+            for j, i in enumerate(options[person]):
                 s = pair_session.item(i)
                 c = session_cat[s]
-                if need[c] <= 0 or dead[s] or state.chosen[i]:
+                if need[c] <= 0 or closed[s] or chosen.item(i):
                     continue  # leaves the person's options
-                if not state.can_take(i, person):
-                    continue  # rules only tighten as the plan grows: never feasible again
+                # rules only tighten as the plan grows: an option that fails is never feasible again
+                if not state.fits_shared(i, person):
+                    continue
+                if not state.fits_person(i, person, since=last if j < fitted else None):
+                    continue
                 kept.append(i)
                 looked += 1
                 h = session_hours[s]
-                fit = min(h, int(need[c])) / h
-                key = (-fit, -h, pair_pressure[i])
+                fit = min(h, need[c]) / h
+                key = (-fit, -h, pair_pressure.item(i))
                 if best_key is None or key < best_key:
                     best, best_key = i, key
                 if looked >= OPTIONS_LOOKED_AT:
-                    kept.extend(options[person][options[person].index(i) + 1:])
+                    kept.extend(options[person][j + 1:])
                     break
             options[person] = kept
             if best is not None:
+                checked[person] = (looked, best)
                 state.take(best, person)
                 if state.need[person].max() > 0:
                     still.append(person)
