@@ -51,3 +51,22 @@ def test_a_seeds_group_stops_growing_at_the_cap(district, monkeypatch):
     capped = lns.neighbourhood(np.random.default_rng(0), ix, cand, look, chosen, short, target_pairs=1)
     assert cap <= pairs_of[capped].sum() < cap + pairs_of.max()
     assert (capped <= uncapped).all()  # the same group, cut short
+
+
+def test_under_forbid_the_cap_counts_only_the_pairs_a_step_can_use(district, monkeypatch):
+    """Pairs in sessions with no seat left (and none freed by the group) are barred from the step,
+    so they do not count towards the cap: the group the raw count cuts short grows further."""
+    ds, ix, cand = district
+    chosen = desk_plan(ix, cand, 0)
+    short = plan_state(ix, cand, chosen).shortfall()
+    look = lns.PairIndex(ix, cand)
+    pairs_of = look.staff_hi - look.staff_lo
+    whole = lns.neighbourhood(np.random.default_rng(0), ix, cand, look, chosen, short, target_pairs=1)
+    monkeypatch.setattr(lns, "STEP_MAX_FREED_PAIRS", 3 * int(pairs_of.max()))
+    cut = lns.neighbourhood(np.random.default_rng(0), ix, cand, look, chosen, short, target_pairs=1)
+    no_seat_left = np.zeros(len(ix.session_ids), dtype=np.int64)
+    kept_whole = lns.neighbourhood(np.random.default_rng(0), ix, cand, look, chosen, short, target_pairs=1,
+                                   seats_left=no_seat_left)
+    # the same group, cut later: the seats the group frees and its own attendances still count
+    assert cut.sum() < kept_whole.sum() <= whole.sum()
+    assert (cut <= kept_whole).all() and (kept_whole <= whole).all()

@@ -41,7 +41,11 @@ STEP_WORKERS = 2
 #: 5,642-5,771 h without; a cap of 5,000: 5,504.5 / 5,838 h); forbid neutral; 20,000 allow 200 s
 #: 32,275 h against 33,099 h (44 of 44 steps improving against 2 of 11). Cutting groups at the
 #: adaptive target instead was far worse (3,000 allow 6,908 / 7,122.5 h, forbid 18,910.5 /
-#: 18,740.5 h against 18,182.5 / 18,014.5 h): below this cap the groups stay whole.
+#: 18,740.5 h against 18,182.5 / 18,014.5 h): below this cap the groups stay whole. Under "forbid"
+#: the cap counts only the pairs a step can use (see ``neighbourhood``): 20,000 staff, 60 s of
+#: steps from the greedy's plan (seed 0, 154,998.5 h): 154,065.5 h against 154,205 h, groups of 25
+#: people (2,300 pairs kept) against 11 (580 kept); counted that way under "allow" the groups kept
+#: 59,000 pairs, mostly ended UNKNOWN and 32,943 h was all they reached
 STEP_MAX_FREED_PAIRS = 10_000
 #: one worker searches a step with CP-SAT's neighbourhoods (interleaved) above this many pairs
 ONE_WORKER_LNS_ABOVE_PAIRS = 500
@@ -85,28 +89,40 @@ class PairIndex:
 
 
 def neighbourhood(rng, ix: Indexed, cand: Candidates, look: PairIndex, chosen: np.ndarray,
-                  seed_weights: np.ndarray, target_pairs: int) -> np.ndarray:
+                  seed_weights: np.ndarray, target_pairs: int, seats_left: np.ndarray | None = None) -> np.ndarray:
     """People to free: seeds drawn by ``seed_weights`` (hours short, or what they add to a later
-    stage), and those holding seats in the sessions the seeds could take."""
+    stage), and those holding seats in the sessions the seeds could take.
+
+    With ``seats_left`` (per session, in the current plan) the cap counts a person's pairs a step
+    can use (their planned ones and those in sessions with a seat left or whose holders the group
+    frees), not all their pairs: at 20,000 staff under "forbid" a step kept 580 of the 10,463 pairs
+    it freed, and counting all of them cut every group to 11 of its 25 people."""
     free = np.zeros(ix.n_staff, dtype=bool)
     weights = seed_weights.astype(float)
     if weights.sum() == 0:
         return free
     weights /= weights.sum()
-    size = 0
+    size = usable = 0
     for _ in range(200):
         seed = int(rng.choice(ix.n_staff, p=weights))
         group = [seed]
         sessions = cand.pair_session[look.person_pairs(seed)]
-        for s in rng.permutation(sessions)[:6].tolist():
+        sampled = rng.permutation(sessions)[:6]
+        for s in sampled.tolist():
             holders = look.session_pairs(s)
             holders = cand.pair_staff[holders[chosen[holders]]]
             group.extend(rng.permutation(holders)[:4].tolist())
+        if seats_left is not None:
+            open_ = seats_left > 0
+            open_[sampled] = True
         for person in group:
             if not free[person]:
                 free[person] = True
-                size += look.staff_hi[person] - look.staff_lo[person]
-                if size >= STEP_MAX_FREED_PAIRS:
+                pairs = look.person_pairs(person)
+                size += len(pairs)
+                usable += len(pairs) if seats_left is None else int(
+                    np.count_nonzero(open_[cand.pair_session[pairs]] | chosen[pairs]))
+                if usable >= STEP_MAX_FREED_PAIRS:
                     break
         if size >= target_pairs:
             break
@@ -284,7 +300,9 @@ def improve_shortfall(ds: Dataset, ix: Indexed, cand: Candidates, chosen: np.nda
         if guided:
             free, settled = _guided(rng, ix, cand, chosen, guide)
         else:
-            free = neighbourhood(rng, ix, cand, look, chosen, short, target)
+            # under "allow" a step also keeps the fixed attendances that pull the freed units' people
+            # off shift (20,000 staff: 59,000 pairs kept for 42,000 freed), so all pairs count there
+            free = neighbourhood(rng, ix, cand, look, chosen, short, target, None if allow_mode else state.seats)
         residual, keep, fixed = sub_problem(ix, cand, chosen, free, locked, (look.staff_lo, look.staff_hi),
                                              settled)
         current = chosen[keep]
