@@ -237,15 +237,18 @@ def build_candidates(ds: Dataset, ix: Indexed | None = None, wanted: np.ndarray 
             bad |= np.bincount(pm_pair, weights=overlap > 0, minlength=len(p)) > 0
             dropped["shift"] += int(bad.sum())
         cap = ix.weekly_cap[pm_staff]
-        capped = cap >= 0
+        capped = (cap >= 0) & ~bad[pm_pair]  # (a pair off for its shifts needs no weekly count)
         if capped.any():
             pair_of, _, minutes = pair_week_minutes(pm_pair, iso_week(a), b - a, capped)
             over_mask = np.zeros(len(p), dtype=bool)
             over_mask[pair_of[minutes > ix.weekly_cap[p[pair_of]]]] = True
             dropped["weekly_cap"] += int((over_mask & ~bad).sum())
             bad |= over_mask
-        rest = ix.roster.night_ends_between(pm_staff, a - rest_minutes, a) if rest_minutes > 0 else np.zeros(len(a), np.int64)
         keep = ~bad
+        rest = np.zeros(len(a), np.int64)
+        if rest_minutes > 0:  # counted for the pairs kept only
+            live = np.flatnonzero(keep[pm_pair])
+            rest[live] = ix.roster.night_ends_between(pm_staff[live], a[live] - rest_minutes, a[live])
         new_index = np.cumsum(keep) - 1 + offset
         pm_keep = keep[pm_pair]
         out["p"].append(p[keep])
@@ -288,8 +291,15 @@ def pair_week_minutes(pm_pair: np.ndarray, week: np.ndarray, minutes: np.ndarray
     """(pair, ISO week, minutes) with a session's meetings in one week added up (numpy, no groupby)."""
     pair, week, minutes = pm_pair[sel], week[sel], minutes[sel]
     w0 = int(week.min()) if len(week) else 0
-    uniq, inv = np.unique(pair * 8192 + (week - w0), return_inverse=True)
-    total = np.bincount(inv, weights=minutes).astype(np.int64) if len(inv) else np.zeros(0, np.int64)
+    key = pair * 8192 + (week - w0)
+    if len(key) and (key[1:] >= key[:-1]).all():
+        # rows come by pair and a session's meetings by start, so equal keys are adjacent: runs
+        # instead of a sort (np.unique took 7.9 of the 45 s of candidates at 20,000 staff)
+        first = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+        uniq, total = key[first], np.add.reduceat(minutes, first).astype(np.int64)
+    else:
+        uniq, inv = np.unique(key, return_inverse=True)
+        total = np.bincount(inv, weights=minutes).astype(np.int64) if len(inv) else np.zeros(0, np.int64)
     return uniq // 8192, uniq % 8192 + w0, total
 
 

@@ -55,6 +55,7 @@ class Roster:
     end: np.ndarray
     _merged: dict[int, _Merged] = field(default_factory=dict, repr=False)
     _weekly: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    _night_end_keys: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, staff: np.ndarray, start: np.ndarray, end: np.ndarray) -> "Roster":
@@ -130,8 +131,10 @@ class Roster:
 
     def night_ends_between(self, staff: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """Number of the person's night shifts ending in (lo, hi]."""
-        night = is_night_shift(self.start, self.end)
-        keys = np.sort(self.staff[night] * SPAN + self.end[night])
+        if self._night_end_keys is None:  # sorted once: candidates ask block by block
+            night = is_night_shift(self.start, self.end)
+            self._night_end_keys = np.sort(self.staff[night] * SPAN + self.end[night])
+        keys = self._night_end_keys
         p = staff.astype(np.int64) * SPAN
         return np.searchsorted(keys, p + hi, side="right") - np.searchsorted(keys, p + lo, side="right")
 
