@@ -109,12 +109,9 @@ class PlanState:
             self.session_weeks.append(list(minutes.items()))
         # two sessions can clash only if their spans, widened by the longest travel, overlap: most
         # pairs of a term's sessions are days apart and need no meeting-by-meeting check
-        reach = int(ix.travel.max(initial=0))
-        first = np.full(len(ix.session_ids), np.iinfo(np.int64).max)
         last = np.full(len(ix.session_ids), np.iinfo(np.int64).min)
-        np.minimum.at(first, ix.meeting_session, ix.meeting_start)
-        np.maximum.at(last, ix.meeting_session, ix.meeting_end + reach)
-        self.span_start, self.span_end = first.tolist(), last.tolist()
+        np.maximum.at(last, ix.meeting_session, ix.meeting_end + int(ix.travel.max(initial=0)))
+        self.span_start, self.span_end = _session_start(ix).tolist(), last.tolist()
 
     def _pieces(self, i: int) -> list[tuple[int, int]]:
         """(start, end) of each piece of pair i pulled off a shift (none under "forbid")."""
@@ -176,11 +173,12 @@ class PlanState:
         unit = int(self.ix.staff_unit[person])
         self.chosen[i] = True
         self.need[person, self.cat[i]] -= self.hours[i]
-        self.seats[self.cand.pair_session[i]] -= 1
+        session = self.cand.pair_session.item(i)
+        self.seats[session] -= 1
         self.budget[unit] -= self.fee[i]
         self.courses[person].add(int(self.course[i]))
-        self.sessions[person].append(self.cand.pair_session.item(i))
-        for week, minutes in self.session_weeks[self.cand.pair_session.item(i)]:
+        self.sessions[person].append(session)
+        for week, minutes in self.session_weeks[session]:
             self.week_minutes[person][week] += minutes
         for a, b in self._pieces(i):
             self.absence[unit].add(a, b, 1)
@@ -190,11 +188,12 @@ class PlanState:
         unit = int(self.ix.staff_unit[person])
         self.chosen[i] = False
         self.need[person, self.cat[i]] += self.hours[i]
-        self.seats[self.cand.pair_session[i]] += 1
+        session = self.cand.pair_session.item(i)
+        self.seats[session] += 1
         self.budget[unit] += self.fee[i]
         self.courses[person].discard(int(self.course[i]))
-        self.sessions[person].remove(self.cand.pair_session.item(i))
-        for week, minutes in self.session_weeks[self.cand.pair_session.item(i)]:
+        self.sessions[person].remove(session)
+        for week, minutes in self.session_weeks[session]:
             self.week_minutes[person][week] -= minutes
         for a, b in self._pieces(i):
             self.absence[unit].add(a, b, -1)

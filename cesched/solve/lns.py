@@ -113,15 +113,15 @@ def neighbourhood(rng, ix: Indexed, cand: Candidates, look: PairIndex, chosen: n
             holders = cand.pair_staff[holders[chosen[holders]]]
             group.extend(rng.permutation(holders)[:4].tolist())
         if seats_left is not None:
-            open_ = seats_left > 0
-            open_[sampled] = True
+            usable_session = seats_left > 0
+            usable_session[sampled] = True
         for person in group:
             if not free[person]:
                 free[person] = True
                 pairs = look.person_pairs(person)
                 size += len(pairs)
                 usable += len(pairs) if seats_left is None else int(
-                    np.count_nonzero(open_[cand.pair_session[pairs]] | chosen[pairs]))
+                    np.count_nonzero(usable_session[cand.pair_session[pairs]] | chosen[pairs]))
                 if usable >= STEP_MAX_FREED_PAIRS:
                     break
         if size >= target_pairs:
