@@ -513,3 +513,18 @@ def test_the_lp_bound_after_highs_presolve_never_passes_the_optimum(ds):
     bound = lp_bound(pm, pm.term("shortfall_hours"), seconds=10)
     assert bound is not None
     assert bound <= Rules(ds).best()[0][0]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(datasets(max_staff=3, max_sessions=5))
+def test_the_cut_bound_lies_between_the_max_flow_and_the_enumerated_optimum(ds):
+    """The Lagrangian at the min cut's seat prices, with each person's own rules solved exactly,
+    is never below the max flow (it is the flow's dual at those prices, tightened) and never above
+    the true optimum, found here by trying every plan."""
+    from cesched.candidates import build_candidates, index_dataset
+    from cesched.solve.bound import cut_bound, flow_bound
+
+    ix = index_dataset(ds)
+    cand = build_candidates(ds, ix)
+    bound = cut_bound(ds, ix, cand, seconds=10)
+    assert flow_bound(ix, cand) <= bound <= Rules(ds).best()[0][0]

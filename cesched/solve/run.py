@@ -15,7 +15,7 @@ from ..domain.policy import ObjectiveConfig
 from ..model.builder import build_model
 from ..problems import DatasetError, Problem
 from ..timeline import is_night_shift, to_minutes
-from .bound import flow_bound
+from .bound import cut_bound
 from .greedy import desk_plan, fitting_plan
 from .later import Replanning, improve_later_stages
 from .lns import improve_shortfall
@@ -48,6 +48,9 @@ LNS_SHARE = 0.75  # at 3,000 staff the full model found nothing in its share of 
 #: 1,000 staff 5,474 / 5,429.5 -> 5,584.5 / 5,561 h)
 SMALL_MODEL_PAIRS = 25_000
 SMALL_MODEL_LNS_SHARE = 0.5
+#: most of the time left the people's own problems of the cut bound may take (20,000 staff
+#: "forbid": 10 s of 200, on top of the max flow's 7 s)
+CUT_BOUND_SHARE = 0.1
 #: most of the time limit the LP bound may take (300 staff: 2 s)
 LP_SHARE = 0.2
 #: nor is it started with less than this: reading the rows and starting HiGHS alone took 0.5 s at
@@ -121,7 +124,8 @@ def solve(dataset: Dataset, options: SolveOptions | None = None, *, previous: pd
     start = fitting_plan(ix, cand, settings.seed, locked=anchor.locked, keep=anchor.previous)
     seconds["greedy"] = time.monotonic() - t
     t = time.monotonic()
-    bounds = {"shortfall_hours": flow_bound(ix, cand)}
+    bounds = {"shortfall_hours": cut_bound(dataset, ix, cand, CUT_BOUND_SHARE * max(0.0, deadline - t), settings.seed,
+                                           settings.deterministic, should_stop=lambda: stopper.stopped)}
     seconds["bound"] = time.monotonic() - t
     objective = _objective(dataset, previous is not None)
     try:
