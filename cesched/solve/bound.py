@@ -104,10 +104,11 @@ def cut_bound(ds: Dataset, ix: Indexed, cand: Candidates, seconds: float, seed: 
               deterministic: bool = False, should_stop: Callable[[], bool] = lambda: False) -> int:
     """Lower bound on total shortfall (internal units): the max flow's, or the Lagrangian at its
     minimum cut's seat prices where that is higher (see the module docstring). ``seconds`` limits
-    the people's own problems (in CP-SAT's deterministic seconds per batch if ``deterministic``);
-    those not reached, or left when ``should_stop`` turns true, count without their clashes."""
-    deadline = time.monotonic() + seconds
+    the people's own problems, after the flow (if ``deterministic``, every batch runs, each with
+    BATCH_SECONDS of CP-SAT's deterministic time); those not reached, or left when ``should_stop``
+    turns true, count without their clashes."""
     flow, priced = _max_flow(ix, cand)
+    deadline = time.monotonic() + seconds
     free = ~priced[cand.pair_session]
     if np.count_nonzero(free) > CUT_MAX_FREE_PAIRS:
         return flow
