@@ -53,7 +53,7 @@ def test_a_priced_seat_and_a_clash_behind_it():
     assert _bounds(ds) == (600, 1200)
 
 
-def test_people_not_reached_in_time_count_without_their_clashes(monkeypatch):
+def test_people_not_reached_in_time_count_without_their_clashes():
     """With no time for the people's own problems the bound falls back to what the pairs allow
     with clashes left out, never above it; here that is the max flow."""
     ds = tiny(staff=PEOPLE, courses=COURSES,

@@ -126,8 +126,9 @@ def person_conflict_rows(ix: Indexed, pair_staff: np.ndarray, pair_session: np.n
     partner = index.travel_to[range_indices(index.travel_lo[pair_session], count)]
     keys = pair_staff * index.n_sessions + pair_session
     by_key = np.argsort(keys, kind="stable")
+    ordered = keys[by_key]
     wanted = pair_staff[first] * index.n_sessions + partner
-    at = np.minimum(np.searchsorted(keys[by_key], wanted), max(len(keys) - 1, 0))
-    found = keys[by_key][at] == wanted if len(keys) else np.zeros(0, dtype=bool)
+    at = np.minimum(np.searchsorted(ordered, wanted), max(len(keys) - 1, 0))
+    found = ordered[at] == wanted if len(keys) else np.zeros(0, dtype=bool)
     pairwise = np.stack([first[found], by_key[at[found]]], axis=1).astype(np.int64)
     return rows, pairwise

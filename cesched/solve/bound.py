@@ -66,10 +66,7 @@ def _max_flow(ix: Indexed, cand: Candidates) -> tuple[int, np.ndarray]:
     pc_node = 2 + np.arange(n_pc)
     pco_node = 2 + n_pc + np.arange(n_pco)
     session_node = 2 + n_pc + n_pco + np.arange(n_sessions)
-    pco_cap = np.zeros(n_pco, dtype=np.int64)
-    np.maximum.at(pco_cap, pco_of_pair, gain)
-    pco_pc = np.zeros(n_pco, dtype=np.int64)
-    pco_pc[pco_of_pair] = pc_of_pair
+    pco_cap, pco_pc = _course_caps(gain, pc_of_pair, pco_of_pair)
     del pc_of_pair  # per-pair arrays go once used: 35.9 million pairs at 20,000 staff (allow)
     tails = np.concatenate([np.zeros(n_pc, np.int64), pc_node[pco_pc], pco_node[pco_of_pair], session_node])
     del pco_of_pair
@@ -98,6 +95,17 @@ def _pair_keys(ix: Indexed, cand: Candidates) -> tuple[np.ndarray, np.ndarray, n
     course = ix.session_course[cand.pair_session]
     _, pco_of_pair = np.unique(cand.pair_staff.astype(np.int64) * len(ix.course_ids) + course, return_inverse=True)
     return gain, pc_ids, pc_of_pair, pco_of_pair
+
+
+def _course_caps(gain: np.ndarray, pc_of_pair: np.ndarray, pco_of_pair: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per person-course: the most hours it can close (the course is taken once) and its
+    person-category."""
+    n_pco = int(pco_of_pair.max()) + 1
+    pco_cap = np.zeros(n_pco, dtype=np.int64)
+    np.maximum.at(pco_cap, pco_of_pair, gain)
+    pco_pc = np.zeros(n_pco, dtype=np.int64)
+    pco_pc[pco_of_pair] = pc_of_pair
+    return pco_cap, pco_pc
 
 
 def cut_bound(ds: Dataset, ix: Indexed, cand: Candidates, seconds: float, seed: int = 0,
@@ -142,38 +150,47 @@ def _alone_shortfall(ix: Indexed, cand: Candidates, batches: _Batches) -> int:
     total = int(loose.sum())
     lo, hi = slices(cand.pair_staff, ix.n_staff)
     people = np.flatnonzero(hi > lo)
+    unshared = _unshared(ix)
     for batch in _batches(people, (hi - lo)[people]):
         left = batches.seconds_left()
         if left <= 0:
             break
-        keep = np.zeros(cand.n_pairs, dtype=bool)
-        for person in batch.tolist():
-            keep[lo[person]:hi[person]] = True
-        found = _batch_bound(*_alone(ix, cand, batch, keep), left, batches)
+        found = _batch_bound(*_alone(unshared, cand, batch, lo[batch[0]], hi[batch[-1]]), left, batches)
         if found is not None:
             total += max(0, found - int(loose[batch].sum()))
     return total
 
 
 def _batches(people: np.ndarray, pairs: np.ndarray) -> list[np.ndarray]:
-    """Consecutive runs of people with about BATCH_PAIRS pairs each."""
+    """Consecutive runs of people with about BATCH_PAIRS pairs each (none without people)."""
+    if not len(people):
+        return []
     before = np.cumsum(pairs) - pairs  # pairs of the people ahead of each
     cut = np.flatnonzero(np.diff(before // BATCH_PAIRS)) + 1
     return np.split(people, cut)
 
 
-def _alone(ix: Indexed, cand: Candidates, batch: np.ndarray, keep: np.ndarray) -> tuple[Indexed, Candidates]:
-    """The batch's people as a dataset of their own (renumbered, so a model over it holds no
-    per-person list of the whole district) without any shared row: unlimited seats, no minimum
-    attendance, budget or coverage limit."""
-    local = np.full(ix.n_staff, -1, dtype=np.int64)
-    local[batch] = np.arange(len(batch))
+def _unshared(ix: Indexed) -> Indexed:
+    """The dataset without any row shared by people: unlimited seats, no minimum attendance,
+    budget or coverage limit."""
     most = np.iinfo(np.int32).max
-    alone = replace(ix, staff_ids=ix.staff_ids[batch], staff_unit=ix.staff_unit[batch],
-                    staff_field=ix.staff_field[batch], need=ix.need[batch], weekly_cap=ix.weekly_cap[batch],
-                    session_capacity=np.full_like(ix.session_capacity, most),
-                    session_min=np.zeros_like(ix.session_min), unit_budget=np.full_like(ix.unit_budget, -1),
-                    unit_max_absent=np.full_like(ix.unit_max_absent, most))
+    return replace(ix, session_capacity=np.full_like(ix.session_capacity, most),
+                   session_min=np.zeros_like(ix.session_min), unit_budget=np.full_like(ix.unit_budget, -1),
+                   unit_max_absent=np.full_like(ix.unit_max_absent, most))
+
+
+def _alone(unshared: Indexed, cand: Candidates, batch: np.ndarray, first: int, end: int
+           ) -> tuple[Indexed, Candidates]:
+    """The batch's people (whose pairs are ``cand``'s ``first:end``, pairs being sorted by person)
+    as a dataset of their own, renumbered, so a model over it holds no per-person list of the
+    whole district."""
+    local = np.full(unshared.n_staff, -1, dtype=np.int64)
+    local[batch] = np.arange(len(batch))
+    alone = replace(unshared, staff_ids=unshared.staff_ids[batch], staff_unit=unshared.staff_unit[batch],
+                    staff_field=unshared.staff_field[batch], need=unshared.need[batch],
+                    weekly_cap=unshared.weekly_cap[batch])
+    keep = np.zeros(cand.n_pairs, dtype=bool)
+    keep[first:end] = True
     mine = subset(cand, keep)
     return alone, replace(mine, pair_staff=local[mine.pair_staff])
 
@@ -203,14 +220,13 @@ def _batch_bound(alone: Indexed, cand: Candidates, seconds: float, batches: _Bat
 
 def _without_clashes(ix: Indexed, cand: Candidates) -> np.ndarray:
     """Per person, the least shortfall their pairs allow with clashes and weekly caps left out:
-    each course at most once, at most the open need per category."""
-    cat = ix.session_category[cand.pair_session]
-    gain = np.minimum(ix.session_hours[cand.pair_session], ix.need[cand.pair_staff, cat])
-    key = cand.pair_staff.astype(np.int64) * len(ix.course_ids) + ix.session_course[cand.pair_session]
-    keys, first = np.unique(key, return_index=True)
-    best = np.zeros(len(keys), dtype=np.int64)
-    np.maximum.at(best, np.searchsorted(keys, key), gain)
-    staff = keys // len(ix.course_ids)
-    reach = np.zeros((ix.n_staff, 2), dtype=np.int64)
-    np.add.at(reach, (staff, cat[first]), best)
-    return np.maximum(ix.need - reach, 0).sum(axis=1)
+    each course at most once, at most the open need per category (the flow's person side)."""
+    short = ix.need.sum(axis=1)
+    if cand.n_pairs == 0:
+        return short
+    gain, pc_ids, pc_of_pair, pco_of_pair = _pair_keys(ix, cand)
+    pco_cap, pco_pc = _course_caps(gain, pc_of_pair, pco_of_pair)
+    reach = np.bincount(pco_pc, weights=pco_cap, minlength=len(pc_ids)).astype(np.int64)
+    need = ix.need[pc_ids // 2, pc_ids % 2]
+    np.subtract.at(short, pc_ids // 2, np.minimum(need, reach))
+    return short
