@@ -11,7 +11,9 @@ import importlib
 import numpy as np
 
 from cesched.candidates import build_candidates, index_dataset
+from cesched.solve import bound
 from cesched.solve.bound import cut_bound, flow_bound
+from cesched.solve.greedy import slices
 
 from builders import at, course, meeting, person, tiny
 
@@ -104,3 +106,48 @@ def test_a_stop_ends_the_batches():
     cand = build_candidates(ds, ix)
     assert cut_bound(ds, ix, cand, 10.0, should_stop=lambda: True) == 0
     assert np.isscalar(cut_bound(ds, ix, cand, 10.0))
+
+
+def _flow_of_everyone_alone(ix, cand, monkeypatch):
+    """The max flow and its cut with one node per person, as it was before people alike merged."""
+    monkeypatch.setattr(bound, "_alike_weights", lambda ix, cand: np.ones(ix.n_staff, dtype=np.int64))
+    found = bound._max_flow(ix, cand)
+    monkeypatch.undo()
+    return found
+
+
+def test_people_alike_share_one_flow_node(monkeypatch):
+    """B and C (nurses, 6 h, only S1) are alike: B's node stands for both, C has none. The flow
+    and its cut are those of one node per person."""
+    ds = tiny(staff=PEOPLE, courses=COURSES,
+              sessions=[meeting("S1", "C1", at(0, "08:00"), at(0, "14:00"), capacity=1), *_clashing_pair()])
+    ix = index_dataset(ds)
+    cand = build_candidates(ds, ix)
+    assert bound._alike_weights(ix, cand).tolist() == [1, 2, 0]
+    merged = bound._max_flow(ix, cand)
+    alone = _flow_of_everyone_alone(ix, cand, monkeypatch)
+    assert merged[0] == alone[0] == 600
+    assert merged[1].tolist() == alone[1].tolist() == [True, False, False]
+
+
+#: A (med) reaches S1, S4 and S5; D (lab) as many sessions, but others: S1, S6 and S7
+LAB = [course("C6", "professional", 6, fields="lab"), course("C7", "professional", 6, fields="lab")]
+LAB_SESSIONS = [meeting("S6", "C6", at(3, "08:00"), at(3, "14:00"), capacity=1),
+                meeting("S7", "C7", at(4, "08:00"), at(4, "14:00"), capacity=1)]
+
+
+def test_colliding_hashes_leave_people_apart(monkeypatch):
+    """With every session's hash key 0, A and D (18 h each, three sessions each, not the same
+    ones) collide; the pair-by-pair check keeps them apart and the flow stays exact: S1's one seat
+    goes to one of them, 36 - 30 = 6 h (merged, as if both had A's sessions, it would be 18 h)."""
+    ds = tiny(staff=[person("A", professional=18), person("D", field="lab", professional=18)],
+              courses=COURSES + LAB,
+              sessions=[meeting("S1", "C1", at(0, "08:00"), at(0, "14:00"), capacity=1),
+                        *_clashing_pair(capacity=1), *LAB_SESSIONS])
+    ix = index_dataset(ds)
+    cand = build_candidates(ds, ix)
+    monkeypatch.setattr(bound, "_session_keys", lambda n: np.zeros((2, n), dtype=np.int64))
+    lo, _ = slices(cand.pair_staff, ix.n_staff)
+    assert bound._not_alike(cand, lo, np.array([0, 0])).tolist() == [1]
+    assert bound._alike_weights(ix, cand).tolist() == [1, 1]
+    assert bound._max_flow(ix, cand)[0] == 600

@@ -528,3 +528,23 @@ def test_the_cut_bound_lies_between_the_max_flow_and_the_enumerated_optimum(ds):
     cand = build_candidates(ds, ix)
     bound = cut_bound(ds, ix, cand, seconds=10)
     assert flow_bound(ix, cand) <= bound <= Rules(ds).best()[0][0]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(datasets(max_staff=5, max_sessions=5))
+def test_people_alike_merged_leave_the_max_flow_and_its_cut_as_they_were(ds):
+    """The flow with one node per set of people alike equals the flow with a node per person, and
+    its minimum cut puts the same sessions on the source side."""
+    from cesched.candidates import build_candidates, index_dataset
+    import numpy as np
+
+    from cesched.solve import bound
+
+    ix = index_dataset(ds)
+    cand = build_candidates(ds, ix)
+    merged = bound._max_flow(ix, cand)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(bound, "_alike_weights", lambda ix, cand: np.ones(ix.n_staff, dtype=np.int64))
+        alone = bound._max_flow(ix, cand)
+    assert merged[0] == alone[0]
+    assert merged[1].tolist() == alone[1].tolist()
