@@ -428,6 +428,11 @@ def test_topping_up_any_plan_keeps_every_rule(ds, seed):
     assert judged.ok, judged.violations.to_string()
     assert (state.chosen >= chosen).all()
     assert shortfall_hours(ix, cand, state.chosen).sum() <= shortfall_hours(ix, cand, chosen).sum()
+    with pytest.MonkeyPatch.context() as mp:  # screened pair by pair (chunks of one), the same plan
+        mp.setattr(importlib.import_module("cesched.solve.greedy"), "TOP_UP_CHUNK", 1)
+        chunked = plan_state(ix, cand, chosen)
+        top_up(chunked)
+    assert (chunked.chosen == state.chosen).all()
 
 
 def _solve_and_merge(ds, ix, cand, chosen, residual, keep, fixed):

@@ -218,6 +218,11 @@ def plan_state(ix: Indexed, cand: Candidates, chosen: np.ndarray) -> PlanState:
     return state
 
 
+#: top_up screens pairs in chunks of this many: screening all 35.9 million pairs of 20,000 staff
+#: ("allow") at once took 1.5 GB of temporaries, the run's memory peak
+TOP_UP_CHUNK = 1 << 21
+
+
 def top_up(state: PlanState, pairs: np.ndarray | None = None) -> int:
     """Give people still short a free seat in a session that runs anyway, wherever every rule
     allows, trying ``pairs`` (default: all); returns how many attendances were added.
@@ -227,10 +232,22 @@ def top_up(state: PlanState, pairs: np.ndarray | None = None) -> int:
     Only sessions already at their min_attendance are filled, so no session is opened or cancelled.
     """
     ix, cand = state.ix, state.cand
-    if pairs is None:
-        pairs = np.arange(cand.n_pairs)
-    session, staff = cand.pair_session[pairs], cand.pair_staff[pairs]
+    n = cand.n_pairs if pairs is None else len(pairs)
+    # fixed for the call: only sessions that run are filled, so none starts running
     running = ix.session_capacity - state.seats >= np.maximum(ix.session_min, 1)
+    added = 0
+    for start in range(0, n, TOP_UP_CHUNK):
+        end = min(n, start + TOP_UP_CHUNK)
+        chunk = np.arange(start, end) if pairs is None else pairs[start:end]
+        added += _top_up_pairs(state, chunk, running)
+    return added
+
+
+def _top_up_pairs(state: PlanState, pairs: np.ndarray, running: np.ndarray) -> int:
+    """top_up over some pairs, screened first by what only tightens as the plan grows (so a chunk
+    screened after earlier chunks' takes drops only pairs the full check would refuse)."""
+    ix, cand = state.ix, state.cand
+    session, staff = cand.pair_session[pairs], cand.pair_staff[pairs]
     maybe = (~state.chosen[pairs] & (state.need[staff, state.cat[pairs]] > 0) & running[session]
              & (state.seats[session] > 0) & (state.fee[pairs] <= state.budget[ix.staff_unit[staff]]))
     added = 0
