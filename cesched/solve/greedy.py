@@ -85,7 +85,7 @@ class PlanState:
         self.pc_lo, self.pc_hi = (_narrow(a) for a in slices(cand.piece_pair, n))  # pieces are sorted by pair
         self.cat = ix.session_category[cand.pair_session].astype(np.int8)
         self.hours = _narrow(ix.session_hours[cand.pair_session])
-        self.fee = ix.session_fee[cand.pair_session]
+        self.session_fee = ix.session_fee  # per session: per pair it took 288 MB at 35.9 million pairs
         self.course = _narrow(ix.session_course[cand.pair_session])
         self.seats = ix.session_capacity.copy()
         self.budget = ix.unit_budget.astype(np.float64).copy()
@@ -129,7 +129,7 @@ class PlanState:
         """The rules pair i shares with other people: seats, the unit's budget and its coverage."""
         s = self.cand.pair_session.item(i)
         unit = self.ix.staff_unit.item(person)
-        if self.seats.item(s) <= 0 or self.fee.item(i) > self.budget.item(unit):
+        if self.seats.item(s) <= 0 or self.session_fee.item(s) > self.budget.item(unit):
             return False
         limit = self.ix.unit_max_absent.item(unit)
         if limit >= 0:
@@ -176,7 +176,7 @@ class PlanState:
         self.need[person, self.cat[i]] -= self.hours[i]
         session = self.cand.pair_session.item(i)
         self.seats[session] -= 1
-        self.budget[unit] -= self.fee[i]
+        self.budget[unit] -= self.session_fee[session]
         self.courses[person].add(int(self.course[i]))
         self.sessions[person].append(session)
         for week, minutes in self.session_weeks[session]:
@@ -191,7 +191,7 @@ class PlanState:
         self.need[person, self.cat[i]] += self.hours[i]
         session = self.cand.pair_session.item(i)
         self.seats[session] += 1
-        self.budget[unit] += self.fee[i]
+        self.budget[unit] += self.session_fee[session]
         self.courses[person].discard(int(self.course[i]))
         self.sessions[person].remove(session)
         for week, minutes in self.session_weeks[session]:
@@ -249,7 +249,7 @@ def _top_up_pairs(state: PlanState, pairs: np.ndarray, running: np.ndarray) -> i
     ix, cand = state.ix, state.cand
     session, staff = cand.pair_session[pairs], cand.pair_staff[pairs]
     maybe = (~state.chosen[pairs] & (state.need[staff, state.cat[pairs]] > 0) & running[session]
-             & (state.seats[session] > 0) & (state.fee[pairs] <= state.budget[ix.staff_unit[staff]]))
+             & (state.seats[session] > 0) & (state.session_fee[session] <= state.budget[ix.staff_unit[staff]]))
     added = 0
     for i in pairs[maybe].tolist():
         person = int(cand.pair_staff[i])

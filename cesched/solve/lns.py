@@ -78,7 +78,7 @@ class PairIndex:
 
     def __init__(self, ix: Indexed, cand: Candidates):
         self.staff_lo, self.staff_hi = slices(cand.pair_staff, ix.n_staff)
-        self.by_session = np.argsort(cand.pair_session, kind="stable")
+        self.by_session = np.argsort(cand.pair_session, kind="stable").astype(np.int32)  # 35.9 million pairs fit
         self.sess_lo, self.sess_hi = slices(cand.pair_session[self.by_session], len(ix.session_ids))
 
     def person_pairs(self, person: int) -> np.ndarray:
