@@ -540,9 +540,9 @@ def test_the_cut_bound_lies_between_the_max_flow_and_the_enumerated_optimum(ds):
 def test_people_alike_merged_leave_the_max_flow_and_its_cut_as_they_were(ds):
     """The flow with one node per set of people alike equals the flow with a node per person, and
     its minimum cut puts the same sessions on the source side."""
-    from cesched.candidates import build_candidates, index_dataset
     import numpy as np
 
+    from cesched.candidates import build_candidates, index_dataset
     from cesched.solve import bound
 
     ix = index_dataset(ds)

@@ -135,8 +135,9 @@ def _not_alike(cand: Candidates, lo: np.ndarray, lead: np.ndarray, chunk: int = 
         person = cand.pair_staff[i]
         j = lo[lead[person]] + (i - lo[person])
         apart.append(np.unique(person[cand.pair_session[i] != cand.pair_session[j]]))
-    return np.concatenate(apart)
-    return weight
+    return np.concatenate(apart) if apart else np.zeros(0, dtype=np.int64)
+
+
 def _pair_keys(ix: Indexed, staff: np.ndarray, session: np.ndarray
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per pair (``staff``, ``session``): the hours it can close; the person-category keys and each
