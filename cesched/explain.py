@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .audit import audit
+from .audit import audit, violations_of
 from .domain.dataset import Dataset
 from .domain.restrict import restrict
 from .solve.options import SolveOptions
@@ -53,12 +53,13 @@ PERSONAL_RULES = tuple(rule for rule in REASONS if rule not in ("budget", "max_a
 
 
 def _broken(ds: Dataset, base: pd.DataFrame, staff_id: str, session_id: str,
-            rules: tuple[str, ...]) -> tuple[tuple[str, str] | None, object]:
+            rules: tuple[str, ...], reports: bool = True) -> tuple[tuple[str, str] | None, object]:
     """The first of ``rules`` (in REASONS' order) that adding the session to the person's plan
-    breaks, as (reason, detail), or None; and the audit of the plan with it added."""
+    breaks, as (reason, detail), or None; and the audit of the plan with it added (None without
+    ``reports``: the rules alone are judged)."""
     trial = pd.concat([base, pd.DataFrame({"staff_id": [staff_id], "session_id": [session_id]})], ignore_index=True)
-    judged = audit(ds, trial)
-    v = judged.violations
+    judged = audit(ds, trial) if reports else None
+    v = judged.violations if judged is not None else violations_of(ds, trial)
     unit_id = ds.staff_member(staff_id).unit_id
     involved = v[v["staff_id"].astype(str).str.split(";").map(lambda ids: staff_id in ids)
                  | v["session_id"].astype(str).str.split(";").map(lambda ids: session_id in ids)
@@ -121,7 +122,8 @@ class _Parts:
         attendees = self.base.iloc[self.attendees_of.get(session_id, [])]
         units = {unit} | set(attendees["unit_id"].dropna())  # (a plan's unknown staff_id has no unit)
         near = {staff_id} | set(attendees["staff_id"])
-        found, _ = _broken(*self._part(near, units, session_id), staff_id, session_id, PERSONAL_RULES)
+        found, _ = _broken(*self._part(near, units, session_id), staff_id, session_id, PERSONAL_RULES,
+                           reports=False)
         if found is not None:
             return found
         return _reason(*self._part(near | set(self.colleagues[unit]), units, session_id), staff_id, session_id,
