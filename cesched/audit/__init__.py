@@ -28,13 +28,14 @@ Definitions where the rules left a choice:
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..domain.dataset import Dataset
 from . import measures, rules
 from .result import AMOUNT_UNITS, RULES, VIOLATION_COLUMNS, AuditResult, PlanKpis
-from .tables import build_tables
-from .timing import absence_peaks, shift_contact
+from .tables import PlanTables, build_tables
+from .timing import ShiftContact, absence_peaks, shift_contact
 
 __all__ = ["AMOUNT_UNITS", "RULES", "VIOLATION_COLUMNS", "AuditResult", "PlanKpis", "audit"]
 
@@ -61,7 +62,8 @@ def violations_of(dataset: Dataset, assignments: pd.DataFrame) -> pd.DataFrame:
     return _judge(dataset, assignments)[0]
 
 
-def _judge(dataset: Dataset, assignments: pd.DataFrame):
+def _judge(dataset: Dataset, assignments: pd.DataFrame
+           ) -> tuple[pd.DataFrame, PlanTables, ShiftContact, np.ndarray]:
     """The violations, and the tables, shift contact and absences the reports are measured on."""
     staff, session, found = rules.reference_rules(dataset, assignments)
     tables = build_tables(dataset, staff, session)
