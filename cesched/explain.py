@@ -59,7 +59,7 @@ def _broken(ds: Dataset, base: pd.DataFrame, staff_id: str, session_id: str,
     ``reports``: the rules alone are judged)."""
     trial = pd.concat([base, pd.DataFrame({"staff_id": [staff_id], "session_id": [session_id]})], ignore_index=True)
     judged = audit(ds, trial) if reports else None
-    v = judged.violations if judged is not None else violations_of(ds, trial)
+    v = violations_of(ds, trial) if judged is None else judged.violations
     unit_id = ds.staff_member(staff_id).unit_id
     involved = v[v["staff_id"].astype(str).str.split(";").map(lambda ids: staff_id in ids)
                  | v["session_id"].astype(str).str.split(";").map(lambda ids: session_id in ids)

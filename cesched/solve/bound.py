@@ -107,18 +107,16 @@ def _alike_weights(ix: Indexed, cand: Candidates) -> np.ndarray:
     key = _session_keys(len(ix.session_ids))
     with np.errstate(over="ignore"):  # sums of random keys, wrapping round: a hash of the set
         sums = [np.add.reduceat(k[cand.pair_session], lo[people]) for k in key]
-    weight = np.zeros(ix.n_staff, dtype=np.int64)
-    order = np.lexsort((*sums, ix.need[people, 1], ix.need[people, 0], count[people]))
-    ranked = people[order]
-    signature = np.stack([count[people], ix.need[people, 0], ix.need[people, 1], *sums], axis=1)[order]
+    signature = np.stack([count[people], ix.need[people, 0], ix.need[people, 1], *sums], axis=1)
+    order = np.lexsort(signature.T[::-1])  # by its first column, then the next...
+    ranked, signature = people[order], signature[order]
     first = np.ones(len(ranked), dtype=bool)
     first[1:] = (signature[1:] != signature[:-1]).any(axis=1)
     lead = np.arange(ix.n_staff)
     lead[ranked] = ranked[np.maximum.accumulate(np.where(first, np.arange(len(ranked)), 0))]
     apart = _not_alike(cand, lo, lead)
     lead[apart] = apart
-    np.add.at(weight, lead[people], 1)
-    return weight
+    return np.bincount(lead[people], minlength=ix.n_staff).astype(np.int64)
 
 
 def _session_keys(n_sessions: int) -> np.ndarray:
