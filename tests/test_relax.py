@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import time
 from pathlib import Path
 
 import numpy as np
@@ -12,8 +13,9 @@ import pytest
 import cesched
 from cesched.candidates import build_candidates, index_dataset
 from cesched.model.builder import build_model
-from cesched.solve.relax import (LinearRows, Relaxation, lagrangian_bound, linear_rows, lp_bound, lp_relaxation,
-                                 solve_lp, term_cost)
+from cesched.solve.bound import cut_bound
+from cesched.solve.relax import (BoundBeside, LinearRows, Relaxation, lagrangian_bound, linear_rows, lp_bound,
+                                 lp_relaxation, solve_lp, term_cost)
 
 from auditcases import SAMPLE_PLANS
 
@@ -34,6 +36,14 @@ def _optimal_vector(name: str, ix, cand, pm) -> np.ndarray:
                        for p, s in zip(cand.pair_staff, cand.pair_session)])
     assert chosen.sum() == len(wanted)
     return np.asarray(pm.complete(chosen), dtype=float)
+
+
+def _own_lp_bound(pm) -> int:
+    """The LP bound of the model's own rows (no presolve), on this thread."""
+    term = pm.term("shortfall_hours")
+    rows = linear_rows(pm)
+    cost = term_cost(rows, term)
+    return lagrangian_bound(rows, cost, solve_lp(rows, cost, seconds=30).duals) + term.offset
 
 
 def _objective(pm, vector: np.ndarray) -> float:
@@ -209,3 +219,113 @@ def test_the_lp_stops_at_its_next_iteration_when_asked(tmp_path):
     assert stopped is None or stopped.highs.getModelStatus() == highspy.HighsModelStatus.kInterrupt
     if stopped is not None:
         assert lagrangian_bound(rows, cost, stopped.duals) <= lagrangian_bound(rows, cost, whole.duals)
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMUM))
+def test_the_bound_beside_is_the_lp_of_the_models_own_rows(name):
+    """On its thread the LP gives what it gives on the caller's: the Lagrangian value of the model's
+    own rows (no presolve), at most the optimum."""
+    _, _, pm = _model(name)
+    term = pm.term("shortfall_hours")
+    beside = BoundBeside(pm, term, seconds=30, should_stop=lambda: False)
+    while not beside.finished:  # (asking for the result would end it early)
+        time.sleep(0.01)
+    assert beside.result() == _own_lp_bound(pm) <= OPTIMUM[name] * 100
+    assert beside.seconds > 0
+
+
+def test_the_bound_beside_ends_when_its_result_is_asked(monkeypatch):
+    """The neighbourhoods may end before the LP: asking for the result tells the LP to stop (HiGHS
+    then ends at its next iteration, see above) rather than waiting out its time limit."""
+    relax = importlib.import_module("cesched.solve.relax")
+    asked: list[float] = []
+
+    def until_told(rows, cost, seconds, should_stop):
+        t = time.monotonic()
+        while not should_stop() and time.monotonic() - t < seconds:
+            time.sleep(0.01)
+        asked.append(time.monotonic() - t)
+        return None  # as an LP stopped before it had duals
+
+    monkeypatch.setattr(relax, "solve_lp", until_told)
+    _, _, pm = _model("tiny-forbid")
+    beside = BoundBeside(pm, pm.term("shortfall_hours"), seconds=60, should_stop=lambda: False)
+    time.sleep(0.2)
+    t = time.monotonic()
+    assert beside.result() is None
+    assert time.monotonic() - t < 1.0 and 0.2 <= asked[0] < 1.2
+
+
+@pytest.mark.parametrize("estimate, runs", [(1.0, True), (1e6, False)])
+def test_a_model_too_big_for_the_lp_first_gets_it_beside_the_neighbourhoods(estimate, runs, monkeypatch, tmp_path):
+    """Above LP_BOUND_MAX_PAIRS the LP runs beside the neighbourhoods when its estimate fits in
+    their share; its bound is then stage 1's floor. Forced here on a small district."""
+    from cesched.generate import write_district
+
+    run = importlib.import_module("cesched.solve.run")
+    monkeypatch.setattr(run, "LP_BOUND_MAX_PAIRS", 0)
+    monkeypatch.setattr(run, "lp_seconds_estimate", lambda n_pairs: estimate)
+    monkeypatch.setitem(run.LNS_ABOVE_PAIRS, "forbid", 0)
+    floors = []
+    real = run.run_stages
+    monkeypatch.setattr(run, "run_stages", lambda *a, term_bounds, **k: floors.append(dict(term_bounds))
+                        or real(*a, term_bounds=term_bounds, **k))
+    ds = cesched.load_dataset(write_district(tmp_path / "d", n_staff=60, seed=2))
+    plan = cesched.solve(ds, cesched.SolveOptions(time_limit_seconds=8, workers=2, seed=0))
+    assert ("lp_bound_beside" in plan.seconds) == runs
+    ix = index_dataset(ds)
+    cand = build_candidates(ds, ix)
+    own = _own_lp_bound(build_model(ds, ix, cand, terms=("shortfall_hours",)))
+    cut = cut_bound(ds, ix, cand, 10, 0, False)
+    assert own > cut  # (this district: 163.25 h against 158 h) so the LP's is the floor stage 1 gets
+    assert (floors[0]["shortfall_hours"] >= own) == runs
+    assert plan.stages[0].bound <= plan.stages[0].value
+
+
+def test_a_district_searched_by_neighbourhoods_alone_gets_the_lp_beside_them(monkeypatch, tmp_path):
+    """Where no model is built for the stages, one is built for the LP's rows alone; stage 1's
+    bound is then the LP's (nothing else there proves more than the cut bound)."""
+    from cesched.generate import write_district
+
+    run = importlib.import_module("cesched.solve.run")
+    monkeypatch.setattr(run, "LP_BOUND_MAX_PAIRS", 0)
+    monkeypatch.setattr(run, "lp_seconds_estimate", lambda n_pairs: 1.0)
+    monkeypatch.setattr(run, "full_model_limit", lambda _: 0)
+    ds = cesched.load_dataset(write_district(tmp_path / "d", n_staff=60, seed=2))
+    plan = cesched.solve(ds, cesched.SolveOptions(time_limit_seconds=6, workers=2, seed=0))
+    assert "lp_bound_beside" in plan.seconds and plan.model_stats["full_model"] == 0
+    ix = index_dataset(ds)
+    own = _own_lp_bound(build_model(ds, ix, build_candidates(ds, ix), terms=("shortfall_hours",)))
+    assert plan.stages[0].bound * 100 == own <= plan.stages[0].value * 100
+
+
+def test_a_bound_beside_that_fails_leaves_no_bound_and_keeps_its_error(monkeypatch):
+    """An LP that raises on its thread must not end the run (nor print a thread's traceback into
+    the CLI's output): the plan keeps the bounds it had."""
+    relax = importlib.import_module("cesched.solve.relax")
+
+    def broken(*_, **__):
+        raise RuntimeError("HiGHS went away")
+
+    monkeypatch.setattr(relax, "solve_lp", broken)
+    _, _, pm = _model("tiny-forbid")
+    beside = BoundBeside(pm, pm.term("shortfall_hours"), seconds=10, should_stop=lambda: False)
+    assert beside.result() is None and str(beside.error) == "HiGHS went away"
+
+
+@pytest.mark.parametrize("pairs, seconds, deterministic, pays", [
+    (519_992, 600.0, False, True),  # 3,000 staff "forbid", a 10-minute run
+    (519_992, 60.0, False, False),  # the same district in a minute: the LP would not end in time
+    (519_992, 600.0, True, False),  # deterministic runs never (the thread's timing would show)
+    (50_000, 600.0, False, False),  # small enough to be solved before the search instead
+    (1_200_000, 1e6, False, False),  # too big to hold, however long the run
+])
+def test_when_the_lp_runs_beside_the_neighbourhoods(pairs, seconds, deterministic, pays):
+    from types import SimpleNamespace
+
+    from cesched.domain.policy import ObjectiveConfig
+    from cesched.solve.stages import SolverSettings
+
+    run = importlib.import_module("cesched.solve.run")
+    settings = SolverSettings(time_limit=seconds, workers=4, seed=0, deterministic=deterministic)
+    assert run._lp_beside_pays(SimpleNamespace(n_pairs=pairs), ObjectiveConfig(), settings, 0.9 * seconds) == pays

@@ -3,8 +3,10 @@
 The rows are read back from the built CP-SAT model (linear rows, at-most-one cliques, clauses and
 implications), so the LP relaxes exactly the model being solved. With the clash cliques it is
 stronger than the max-flow bound (300 staff, forbid: 338 h against 284 h) where an interior point
-solves it in seconds; above ``LP_BOUND_MAX_PAIRS`` it does not finish in a useful time (3,000
-staff: over 3 minutes) and the max flow stands alone.
+solves it in seconds; above ``LP_BOUND_MAX_PAIRS`` it does not finish before a planner's minute is
+out (3,000 staff: 2.5 to 6.5 minutes), so it runs only in longer runs, beside the neighbourhood
+search on a thread of its own (``BoundBeside``), and the max flow and cut bound stand alone in
+shorter ones.
 
 The bound does not trust the LP solver's optimality: it is the Lagrangian value of whatever duals
 HiGHS returns, ``y·b + min over the variable box of (c − Aᵀy)·x``, which bounds every feasible
@@ -18,6 +20,7 @@ crossover, postsolved) also guides the neighbourhood search.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -29,6 +32,14 @@ from ..model.builder import PlanModel, Term
 #: above this many candidate pairs the LP takes longer than a planner's run (measured: 64,529
 #: pairs 7.8 s, 519,992 pairs over 180 s, one core)
 LP_BOUND_MAX_PAIRS = 100_000
+#: above LP_BOUND_MAX_PAIRS the LP runs beside the neighbourhoods when its estimated seconds
+#: (``lp_seconds_estimate``) are at most this share of theirs: it must end before they do to count,
+#: and it shares the two cores with their CP-SAT steps
+LP_BESIDE_SHARE = 0.6
+#: nor above this many pairs, whatever the time: the model built for its rows, the rows and the
+#: interior point's factors would hold gigabytes (no district this size was measured: 3,000 staff
+#: "allow", 794,168 pairs, is the largest)
+LP_BESIDE_MAX_PAIRS = 1_000_000
 #: HiGHS' MIP presolve raises the LP bound on small models only (30 s, measured on generated
 #: districts, forbid/allow: 300 staff 338 -> 345.5 h and 160.5 -> 168 h; 500 staff +42 h and +7 h;
 #: 700 staff +4 h and +1.5 h; 1,000 staff (64,529 pairs) nothing, and with 12 s its 6 s of presolve
@@ -152,6 +163,53 @@ def _relax(rows: LinearRows, cost: np.ndarray, term: Term, presolved: Presolved 
     point = crossover(solved, left) if vertex and presolved is not None and left > 0 and not stopped else None
     values = presolved.restore(point) if point is not None else None
     return Relaxation(bound, None if values is None else np.clip(values[columns], 0.0, 1.0))
+
+
+def lp_seconds_estimate(n_pairs: int) -> float:
+    """Seconds HiGHS' interior point needs for the LP of a model of ``n_pairs`` candidate pairs,
+    from measured runs on this contract's generated districts (2 cores, 2026-12-05): 64,529 pairs
+    7.8 s; 3,000 staff 519,992 pairs ("forbid") 155-173 s, 794,168 pairs ("allow") 383 s. The power
+    1.6 keeps every measured run under its estimate."""
+    return 7.8 * (n_pairs / 64_529) ** 1.6
+
+
+class BoundBeside:
+    """The LP bound of a term computed on a thread beside other work (HiGHS leaves Python's lock
+    while it runs). The rows are read from the model on the caller's thread, before the model can
+    change; ``result`` ends the LP if it is still running and returns the bound its duals give,
+    which is true however early it ended (None when it left no usable duals)."""
+
+    def __init__(self, pm: PlanModel, term: Term, seconds: float, should_stop: Callable[[], bool]):
+        self.rows = linear_rows(pm)
+        self.cost = term_cost(self.rows, term)
+        self.offset = term.offset
+        self.bound: int | None = None
+        self.seconds = 0.0  # the LP's own wall time
+        self.error: Exception | None = None
+        self._ended = False
+        self._stop = lambda: self._ended or should_stop()
+        self._seconds = seconds
+        self._thread = threading.Thread(target=self._run, name="cesched-lp-bound", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        t = time.monotonic()
+        try:
+            solved = solve_lp(self.rows, self.cost, self._seconds, self._stop)
+            if solved is not None:
+                self.bound = lagrangian_bound(self.rows, self.cost, solved.duals) + self.offset
+        except Exception as exc:  # noqa: BLE001 - a failed bound must not end the plan's run
+            self.error = exc  # the plan keeps the bounds it had; the error is kept for the caller
+        self.seconds = time.monotonic() - t
+
+    @property
+    def finished(self) -> bool:
+        return not self._thread.is_alive()
+
+    def result(self) -> int | None:
+        self._ended = True
+        self._thread.join()
+        return self.bound
 
 
 @dataclass

@@ -21,7 +21,8 @@ from .later import Replanning, improve_later_stages
 from .lns import improve_shortfall
 from .options import SolveOptions
 from .plan import Plan, StageResult
-from .relax import LP_BOUND_MAX_PAIRS, lp_relaxation
+from .relax import (LP_BESIDE_MAX_PAIRS, LP_BESIDE_SHARE, LP_BOUND_MAX_PAIRS, BoundBeside, lp_relaxation,
+                    lp_seconds_estimate)
 from .replan import anchors, changes_frame, check_locks, wanted_keys
 from .stages import (FIRST_STAGE_SHARE, LocksInfeasible, Progress, SolverSettings, Stopper, companion_runs, gap_of,
                      revisit, run_stages)
@@ -70,8 +71,12 @@ LATER_NEIGHBOURHOODS_ABOVE_PAIRS = 10_000
 #: 5,892.5 h in "allow", for rest breaches 3,975 / 3,962 -> 3,947 / 3,849 and peak days 1,576 /
 #: 1,529 -> 1,539 / 1,524), so it keeps what the lexicographic order gives it elsewhere
 LATER_SHARE = (1 - LNS_SHARE) * (1 - FIRST_STAGE_SHARE)
-#: above this many pairs no single CP-SAT model is built at all (memory and build time)
-FULL_MODEL_MAX_PAIRS = 1_500_000
+#: above this many pairs no single CP-SAT model is built for the stages, however long the run: at
+#: 3,000 staff (519,992 pairs, "forbid") and 600 s its stage 1 found nothing better than the
+#: neighbourhoods' plan in 100 s (its first plan, the hint, came after 33-38 s of presolve), and
+#: stage 2 took the rest, so the later stages got none (two runs: 16,452.5 and 16,478.5 h); without
+#: it 16,368 h and 44 s for the later stages (2026-12-05, seed 0)
+FULL_MODEL_MAX_PAIRS = 300_000
 #: nor, above FULL_MODEL_ALWAYS_PAIRS, beyond this many pairs per second of the time limit: in 60 s
 #: a 520,000-pair model (3,000 staff) spent its 19 s building and searching without improving on
 #: the neighbourhoods, which cut 5 % more shortfall given that time; at 230,000 pairs (2,000 staff)
@@ -191,11 +196,16 @@ def _staged(dataset, ix, cand, start, bounds, settings, deadline, seconds, stats
         t = time.monotonic()
         # deterministic runs share the limit in CP-SAT's deterministic seconds, never the wall clock
         share = share_of_time * (settings.time_limit if settings.deterministic else max(0.0, deadline - t))
+        beside = None
+        if _lp_beside_pays(cand, objective, settings, share):  # (never in deterministic runs)
+            beside = BoundBeside(pm, pm.term("shortfall_hours"), share, lambda: stopper.stopped)
+            share = share_of_time * max(0.0, deadline - time.monotonic())  # reading its rows took time
         start, lns = improve_shortfall(dataset, ix, cand, start, share, settings,
                                        progress, stopper, bounds["shortfall_hours"], anchor.locked,
                                        strict=anchor.previous is not None, guide=guide)
         seconds["neighbourhoods"] = time.monotonic() - t
         stats.update(lns_steps=lns.steps, lns_improving=lns.improving)
+        _take_bound(beside, bounds, seconds)
     t = time.monotonic()
     stage_settings = settings
     if settings.deterministic:
@@ -218,6 +228,25 @@ def _staged(dataset, ix, cand, start, bounds, settings, deadline, seconds, stats
                                         stopper, anchor.locked, _replanning(anchor))
     seconds["later_neighbourhoods"] = time.monotonic() - t
     return chosen, outcome.results + rest
+
+
+def _lp_beside_pays(cand: Candidates, objective: ObjectiveConfig, settings: SolverSettings,
+                    seconds: float) -> bool:
+    """Whether the LP bound on shortfall runs beside the neighbourhoods' ``seconds``: where the
+    model is too big to wait for it first and they leave it time enough (not in deterministic
+    runs: the thread shares the cores, so the steps' outcome would hang on its timing)."""
+    return (not settings.deterministic and LP_BOUND_MAX_PAIRS < cand.n_pairs <= LP_BESIDE_MAX_PAIRS
+            and ("shortfall_hours",) in objective.stages
+            and lp_seconds_estimate(cand.n_pairs) <= LP_BESIDE_SHARE * seconds)
+
+
+def _take_bound(beside: BoundBeside | None, bounds: dict[str, int], seconds: dict[str, float]) -> None:
+    """The LP's bound, once the neighbourhoods are done (ended where it is still running)."""
+    if beside is None:
+        return
+    bound = beside.result()
+    bounds["shortfall_hours"] = max(bounds["shortfall_hours"], bound if bound is not None else 0)
+    seconds["lp_bound_beside"] = beside.seconds
 
 
 #: stages a whole model searches and proves better than neighbourhoods when they come first (300
@@ -261,11 +290,19 @@ def _neighbourhoods_only(dataset, ix, cand, start, bounds, settings, deadline, s
     later = (later_by_neighbourhoods(cand.n_pairs, settings) and len(objective.stages) > 1
              and objective.stages[0] == ("shortfall_hours",))
     share = (1 - LATER_SHARE) if later else 1.0
-    chosen, lns = improve_shortfall(dataset, ix, cand, start, share * max(0.0, deadline - t), settings, progress,
+    lns_seconds = share * max(0.0, deadline - t)
+    beside = None
+    if _lp_beside_pays(cand, objective, settings, lns_seconds):  # a model for its rows alone
+        pm = build_model(dataset, ix, cand, terms=("shortfall_hours",), fixed=anchor.locked)
+        beside = BoundBeside(pm, pm.term("shortfall_hours"), lns_seconds, lambda: stopper.stopped)
+        del pm
+        lns_seconds = share * max(0.0, deadline - time.monotonic())
+    chosen, lns = improve_shortfall(dataset, ix, cand, start, lns_seconds, settings, progress,
                                     stopper, bounds["shortfall_hours"], anchor.locked,
                                     strict=anchor.previous is not None)
     seconds["neighbourhoods"] = time.monotonic() - t
     stats.update(lns_steps=lns.steps, lns_improving=lns.improving, full_model=0)
+    _take_bound(beside, bounds, seconds)
     weight = objective.weights["shortfall_hours"]  # stage values are in weighted units
     value = weight * float(shortfall_hours(ix, cand, chosen).sum()) / HOURS_SCALE
     bound = weight * bounds["shortfall_hours"] / HOURS_SCALE
