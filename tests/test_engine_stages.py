@@ -482,3 +482,40 @@ def test_a_stage_a_later_search_brought_down_to_its_bound_is_reported_optimal():
     assert (short.status, short.value, short.bound) == ("feasible", 49.0, 48.0)
     skipped = held.model_copy(update={"status": "skipped", "value": None, "bound": None})
     assert _restate(skipped, SimpleNamespace(largest_shortfall_hours=48.0), weights).status == "skipped"
+
+
+def test_a_slow_warm_up_leaves_the_stages_after_until_their_time(monkeypatch):
+    """The stages before ``until`` run on the whole model, the rest by neighbourhoods after them.
+    The warm-up floor (a multiple of the last search's seconds to its first plan) must not give a
+    stage before ``until`` the time the later ones would have had: at 2,000 staff, 600 s, it gave
+    stage 2 all of it and the five later stages were skipped."""
+    import importlib
+    from pathlib import Path
+
+    from cesched.candidates import build_candidates, index_dataset
+    from cesched.model.builder import build_model
+    from cesched.solve.greedy import fitting_plan
+    stages = importlib.import_module("cesched.solve.stages")
+
+    ds = cesched.load_dataset(Path(__file__).parent / "data" / "samples" / "tiny-forbid")
+    ix = index_dataset(ds)
+    cand = build_candidates(ds, ix)
+    objective = ds.policy.objective
+    monkeypatch.setattr(stages, "STAGE_WARMUP_FACTOR", 1e6)  # any first plan "warms up" for ever
+    budgets: list[tuple[float, float]] = []  # (seconds into the run, the stage's budget)
+    real = stages._search
+
+    def recorded(pm, settings, budget, *args, **kwargs):
+        budgets.append((time.monotonic() - t, budget))
+        return real(pm, settings, budget, *args, **kwargs)
+
+    monkeypatch.setattr(stages, "_search", recorded)
+    settings = stages.SolverSettings(time_limit=4, workers=2, seed=0, deterministic=False)
+    t = time.monotonic()
+    outcome = stages.run_stages(build_model(ds, ix, cand), objective, settings,
+                                incumbent=fitting_plan(ix, cand, 0), until=2)
+    kept = (1 - stages.FIRST_STAGE_SHARE) * 4 * (len(objective.stages) - 2) / (len(objective.stages) - 1)
+    assert len(outcome.results) == 2 and len(budgets) == 2
+    assert budgets[0][1] <= stages.FIRST_STAGE_SHARE * 4 + 1e-6
+    started, budget = budgets[1]
+    assert started + budget <= 4 - kept + 0.1  # not all that was left (4 s): the rest keep theirs
