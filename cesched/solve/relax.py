@@ -29,8 +29,9 @@ import numpy as np
 
 from ..model.builder import PlanModel, Term
 
-#: above this many candidate pairs the LP takes longer than a planner's run (measured: 64,529
-#: pairs 7.8 s, 519,992 pairs over 180 s, one core)
+#: above this many candidate pairs the LP takes longer than a planner's run, so it is not solved
+#: before the search (measured: 64,529 pairs 7.8 s; 519,992 pairs over 180 s, one core, and
+#: 155-173 s on 2026-12-05); longer runs give it a thread beside the search (``BoundBeside``)
 LP_BOUND_MAX_PAIRS = 100_000
 #: above LP_BOUND_MAX_PAIRS the LP runs beside the neighbourhoods when its estimated seconds
 #: (``lp_seconds_estimate``) are at most this share of theirs: it must end before they do to count,
