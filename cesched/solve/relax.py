@@ -183,7 +183,7 @@ class BoundBeside:
     def __init__(self, pm: PlanModel, term: Term, seconds: float, should_stop: Callable[[], bool]):
         self.rows = linear_rows(pm)
         self.cost = term_cost(self.rows, term)
-        self.offset = term.offset
+        self.term = term
         self.bound: int | None = None
         self.seconds = 0.0  # the LP's own wall time
         self.error: Exception | None = None
@@ -196,9 +196,7 @@ class BoundBeside:
     def _run(self) -> None:
         t = time.monotonic()
         try:
-            solved = solve_lp(self.rows, self.cost, self._seconds, self._stop)
-            if solved is not None:
-                self.bound = lagrangian_bound(self.rows, self.cost, solved.duals) + self.offset
+            self.bound = _relax(self.rows, self.cost, self.term, None, self._seconds, False, [], self._stop).bound
         except Exception as exc:  # noqa: BLE001 - a failed bound must not end the plan's run
             self.error = exc  # the plan keeps the bounds it had; the error is kept for the caller
         self.seconds = time.monotonic() - t
